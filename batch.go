@@ -1,0 +1,104 @@
+package hub
+
+import (
+	"context"
+	"time"
+)
+
+// Batch is one feed body a source pushed, the hub pulled, or an operator
+// submitted with `hub ingest`. It is stored with its body before any worker
+// sees it, and processed in chunks whose progress is committed with the data,
+// so a crashed worker resumes where the last one stopped.
+type Batch struct {
+	ID             string // UUID
+	SourceID       int64
+	Source         string // source name
+	Status         BatchStatus
+	Format         FeedFormat
+	Filename       string // as submitted, for operators; may be empty
+	BodySize       int64
+	BodySHA256     []byte
+	Lines          int // non-blank lines in the body
+	ProcessedLines int // lines whose outcome is committed
+	Counts         BatchCounts
+	Error          string // why the whole batch failed, when it did
+	ReceivedAt     time.Time
+	StartedAt      *time.Time
+	FinishedAt     *time.Time
+	Attempts       int
+}
+
+// BatchCounts tallies the outcome of a batch's records.
+type BatchCounts struct {
+	Created   int // new records
+	Updated   int // records whose content changed
+	Deleted   int // records deleted
+	Unchanged int // same content, or this (id, updated_at) was applied before
+	Stale     int // an older updated_at than the hub already has; ignored
+	Failed    int // records with errors; see the batch's errors
+}
+
+// Add returns the sum of c and d.
+func (c BatchCounts) Add(d BatchCounts) BatchCounts {
+	return BatchCounts{c.Created + d.Created, c.Updated + d.Updated, c.Deleted + d.Deleted,
+		c.Unchanged + d.Unchanged, c.Stale + d.Stale, c.Failed + d.Failed}
+}
+
+// Total is the number of records accounted for.
+func (c BatchCounts) Total() int {
+	return c.Created + c.Updated + c.Deleted + c.Unchanged + c.Stale + c.Failed
+}
+
+// BatchStatus is where a batch is in its life.
+type BatchStatus string
+
+// Batch statuses.
+const (
+	BatchReceived   BatchStatus = "received"
+	BatchProcessing BatchStatus = "processing"
+	BatchDone       BatchStatus = "done"
+	BatchFailed     BatchStatus = "failed"
+)
+
+// FeedFormat is the encoding of a batch body.
+type FeedFormat string
+
+// Feed formats.
+const (
+	FormatNDJSON FeedFormat = "ndjson"
+)
+
+// Chunk is a run of consecutive lines of a batch, applied in one
+// transaction together with the batch's progress.
+type Chunk struct {
+	FromLine int // the batch's ProcessedLines before this chunk
+	ToLine   int // ProcessedLines after it
+	Records  []*FeedRecord
+	Errors   []RecordError
+}
+
+// BatchService stores batches and applies them. Errors: ENOTFOUND for an
+// unknown batch, ECONFLICT when another worker moved the batch on first.
+type BatchService interface {
+	// CreateBatch stores b and its body in one transaction: when it returns
+	// nil, the batch is durable. It sets b.ID, b.Status and b.ReceivedAt.
+	CreateBatch(ctx context.Context, b *Batch, body []byte) error
+	// FindBatchByID returns a batch with its counts.
+	FindBatchByID(ctx context.Context, id string) (*Batch, error)
+	// FindBatchErrors returns up to limit per-record errors of a batch, by line.
+	FindBatchErrors(ctx context.Context, id string, limit int) ([]RecordError, error)
+	// BatchBody returns the stored body.
+	BatchBody(ctx context.Context, id string) ([]byte, error)
+	// StartBatch marks a received or interrupted batch as processing and
+	// counts the attempt. ECONFLICT when it is already done or failed.
+	StartBatch(ctx context.Context, id string) (*Batch, error)
+	// ApplyChunk applies c's records, stores its errors and advances the
+	// batch's progress, all in one transaction. ECONFLICT when the batch's
+	// progress is not c.FromLine (another worker got there first).
+	ApplyChunk(ctx context.Context, id string, c *Chunk) (BatchCounts, error)
+	// FinishBatch marks a batch done, or failed with a reason.
+	FinishBatch(ctx context.Context, id string, status BatchStatus, reason string) error
+	// FindUnfinishedBatches returns ids of batches received or processing
+	// with no progress since before.
+	FindUnfinishedBatches(ctx context.Context, before time.Time) ([]string, error)
+}
