@@ -1,0 +1,3 @@
+// Package testutil gives tests their own real PostgreSQL database and Redis
+// database: no mocks, no shared state between packages.
+package testutil

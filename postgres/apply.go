@@ -1,0 +1,308 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// ApplyChunk applies a chunk of a batch in one transaction: its records,
+// its per-record errors and the batch's progress commit together, so a
+// worker that dies mid-batch leaves the batch exactly at a chunk boundary.
+//
+// Each record type is applied set-based: the chunk's records are copied into
+// a temporary table, one INSERT … ON CONFLICT on provenance decides per
+// record whether it is new, changed, unchanged or stale (an older updated_at
+// never overwrites a newer one; the same (source, id, updated_at) is applied
+// once), and one INSERT … ON CONFLICT writes the records that changed.
+func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) (hub.BatchCounts, error) {
+	var counts hub.BatchCounts
+	u, err := parseBatchID(id)
+	if err != nil {
+		return counts, err
+	}
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		counts = hub.BatchCounts{}
+		var sourceID int64
+		var processed int
+		var status string
+		if err := tx.QueryRow(ctx, `SELECT source_id, processed_lines, status FROM batches WHERE id = $1 FOR UPDATE`, u).
+			Scan(&sourceID, &processed, &status); err != nil {
+			return interpretError(err)
+		}
+		if processed != c.FromLine || status != string(hub.BatchProcessing) {
+			return hub.Errorf(hub.ECONFLICT, "batch %s is %s at line %d, not at line %d: another worker moved it on", id, status, processed, c.FromLine)
+		}
+		a := &applier{tx: tx, sourceID: sourceID, now: s.db.Now()}
+		recs, dupCounts := dedupe(c.Records)
+		counts = counts.Add(dupCounts)
+		byType := make(map[hub.RecordType][]*hub.FeedRecord)
+		for _, r := range recs {
+			byType[r.Type] = append(byType[r.Type], r)
+		}
+		for _, t := range hub.RecordTypes {
+			if len(byType[t]) == 0 {
+				continue
+			}
+			tc, err := a.apply(ctx, tables[t], byType[t])
+			if err != nil {
+				return fmt.Errorf("apply %d %s records: %w", len(byType[t]), t, err)
+			}
+			counts = counts.Add(tc)
+		}
+		counts.Failed += failedLines(c)
+		if err := insertErrors(ctx, tx, u, c.Errors); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			UPDATE batches SET processed_lines = $2, created = created + $3, updated = updated + $4, deleted = deleted + $5,
+				unchanged = unchanged + $6, stale = stale + $7, failed = failed + $8, progressed_at = $9
+			WHERE id = $1`,
+			u, c.ToLine, counts.Created, counts.Updated, counts.Deleted, counts.Unchanged, counts.Stale, counts.Failed, a.now)
+		return err
+	})
+	return counts, err
+}
+
+// failedLines counts the lines of c that were rejected: lines with errors
+// but no record (a record with errors had only parts refused).
+func failedLines(c *hub.Chunk) int {
+	applied := make(map[int]bool, len(c.Records))
+	for _, r := range c.Records {
+		applied[r.Line] = true
+	}
+	failed := make(map[int]bool)
+	for _, e := range c.Errors {
+		if !applied[e.Line] {
+			failed[e.Line] = true
+		}
+	}
+	return len(failed)
+}
+
+// dedupe keeps one record per (type, id) within a chunk: the newest; among
+// equal updated_at the first, as the database would. ON CONFLICT cannot
+// touch a row twice in one statement, so this must happen before staging.
+func dedupe(recs []*hub.FeedRecord) ([]*hub.FeedRecord, hub.BatchCounts) {
+	var counts hub.BatchCounts
+	type key struct {
+		t  hub.RecordType
+		id string
+	}
+	idx := make(map[key]int, len(recs))
+	out := make([]*hub.FeedRecord, 0, len(recs))
+	for _, r := range recs {
+		k := key{r.Type, r.ExternalID}
+		i, seen := idx[k]
+		if !seen {
+			idx[k] = len(out)
+			out = append(out, r)
+			continue
+		}
+		kept := out[i]
+		switch {
+		case r.UpdatedAt.After(kept.UpdatedAt):
+			out[i] = r
+			counts.Stale++ // the earlier line is superseded
+		case r.UpdatedAt.Equal(kept.UpdatedAt) && string(r.Hash) == string(kept.Hash) && r.Op == kept.Op:
+			counts.Unchanged++
+		default:
+			counts.Stale++
+		}
+	}
+	return out, counts
+}
+
+func insertErrors(ctx context.Context, tx pgx.Tx, batchID uuid.UUID, errs []hub.RecordError) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	seq := make(map[int]int16)
+	rows := make([][]any, len(errs))
+	for i, e := range errs {
+		rows[i] = []any{batchID, int32(e.Line), seq[e.Line], e.Field, e.Message}
+		seq[e.Line]++
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"batch_errors"}, []string{"batch_id", "line", "seq", "field", "message"}, pgx.CopyFromRows(rows))
+	if err != nil {
+		return fmt.Errorf("store record errors: %w", err)
+	}
+	return nil
+}
+
+// applier applies the records of one chunk inside its transaction.
+type applier struct {
+	tx       pgx.Tx
+	sourceID int64
+	now      time.Time
+}
+
+// recordTable describes how one record type is stored: its table, its
+// data columns as staged from a feed record, and how its references to
+// other records resolve.
+type recordTable struct {
+	typ   hub.RecordType
+	table string
+	seq   string
+	cols  []stageCol
+	// staged are extra columns staged with the record but not written to
+	// table (after writes them elsewhere); values returns them after cols.
+	staged []stageCol
+	// refs are resolved columns: the target column and the SQL expression
+	// (over the staged row s and the batch's source $2) that resolves it.
+	refs []refCol
+	// values returns the staged data values of an upsert, in cols order.
+	values func(r *hub.FeedRecord) []any
+	// after runs once the records are written, for side tables.
+	after func(ctx context.Context, a *applier, t *recordTable, recs []*hub.FeedRecord) error
+	// fixups resolve references to this type that arrived before it.
+	fixups []string
+}
+
+type stageCol struct{ name, sqlType string }
+
+type refCol struct{ column, expr string }
+
+// resolveRef returns the SQL that resolves the source's external id in
+// s.<refColumn> to the id of a live-or-deleted row of refType.
+func resolveRef(refType hub.RecordType, refTable, refColumn string) string {
+	return fmt.Sprintf(`(SELECT pv.record_id FROM provenance pv JOIN %s r ON r.id = pv.record_id
+		WHERE pv.record_type = '%s' AND pv.source_id = $2 AND pv.external_id = s.%s)`, refTable, refType, refColumn)
+}
+
+// fixup returns the statement that points dangling references in
+// table.refColumn at the records of this chunk just created ($1 = source).
+func fixup(table, idColumn, refColumn string) string {
+	return fmt.Sprintf(`UPDATE %[1]s t SET %[2]s = o.record_id FROM outcome o
+		WHERE o.result = 'created' AND t.%[2]s IS NULL AND t.source_id = $1 AND t.%[3]s = o.ext_id`, table, idColumn, refColumn)
+}
+
+func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRecord) (hub.BatchCounts, error) {
+	var counts hub.BatchCounts
+	// 1. Stage the chunk's records.
+	defs := []string{"ext_id text", "updated_at timestamptz", "hash bytea", "deleted boolean"}
+	names := []string{"ext_id", "updated_at", "hash", "deleted"}
+	for _, c := range append(t.cols[:len(t.cols):len(t.cols)], t.staged...) {
+		defs = append(defs, c.name+" "+c.sqlType)
+		names = append(names, c.name)
+	}
+	if _, err := a.tx.Exec(ctx, `DROP TABLE IF EXISTS stage, outcome;
+		CREATE TEMP TABLE stage (`+strings.Join(defs, ", ")+`) ON COMMIT DROP;
+		CREATE TEMP TABLE outcome (ext_id text PRIMARY KEY, record_id bigint, result text) ON COMMIT DROP`); err != nil {
+		return counts, fmt.Errorf("stage: %w", err)
+	}
+	empty := make([]any, len(t.cols)+len(t.staged))
+	rows := make([][]any, len(recs))
+	for i, r := range recs {
+		vals := empty
+		if r.Op == hub.OpUpsert {
+			vals = t.values(r)
+		}
+		rows[i] = append([]any{r.ExternalID, r.UpdatedAt, r.Hash, r.Op == hub.OpDelete}, vals...)
+	}
+	if _, err := a.tx.CopyFrom(ctx, pgx.Identifier{"stage"}, names, pgx.CopyFromRows(rows)); err != nil {
+		return counts, fmt.Errorf("copy: %w", err)
+	}
+
+	// 2. Decide each record's outcome against provenance, and record that
+	// the source reported it (last_seen) whatever the outcome.
+	if _, err := a.tx.Exec(ctx, `
+		WITH prev AS (
+			SELECT p.external_id, p.source_updated_at, p.content_hash, p.deleted_at
+			FROM provenance p JOIN stage s ON s.ext_id = p.external_id
+			WHERE p.record_type = $1 AND p.source_id = $2
+		), up AS (
+			INSERT INTO provenance AS p (record_type, source_id, external_id, record_id, source_updated_at, content_hash, first_seen, last_seen, deleted_at)
+			SELECT $1, $2, s.ext_id, nextval($3::regclass), s.updated_at, s.hash, $4, $4, CASE WHEN s.deleted THEN $4::timestamptz END
+			FROM stage s
+			ON CONFLICT (record_type, source_id, external_id) DO UPDATE SET
+				last_seen = EXCLUDED.last_seen,
+				source_updated_at = greatest(p.source_updated_at, EXCLUDED.source_updated_at),
+				content_hash = CASE WHEN EXCLUDED.source_updated_at > p.source_updated_at THEN EXCLUDED.content_hash ELSE p.content_hash END,
+				deleted_at = CASE WHEN EXCLUDED.source_updated_at > p.source_updated_at
+					THEN CASE WHEN EXCLUDED.deleted_at IS NULL THEN NULL ELSE coalesce(p.deleted_at, EXCLUDED.deleted_at) END
+					ELSE p.deleted_at END
+			RETURNING p.external_id, p.record_id
+		)
+		INSERT INTO outcome (ext_id, record_id, result)
+		SELECT up.external_id, up.record_id, CASE
+			WHEN prev.external_id IS NULL THEN CASE WHEN s.deleted THEN 'unknown_delete' ELSE 'created' END
+			WHEN s.updated_at < prev.source_updated_at THEN 'stale'
+			WHEN s.updated_at = prev.source_updated_at THEN
+				CASE WHEN s.hash = prev.content_hash AND s.deleted = (prev.deleted_at IS NOT NULL) THEN 'unchanged' ELSE 'stale' END
+			WHEN s.deleted THEN CASE WHEN prev.deleted_at IS NULL THEN 'deleted' ELSE 'unchanged' END
+			WHEN prev.deleted_at IS NOT NULL THEN 'created'
+			WHEN s.hash = prev.content_hash THEN 'unchanged'
+			ELSE 'updated' END
+		FROM up JOIN stage s ON s.ext_id = up.external_id LEFT JOIN prev ON prev.external_id = up.external_id`,
+		string(t.typ), a.sourceID, t.seq, a.now); err != nil {
+		return counts, fmt.Errorf("provenance: %w", err)
+	}
+
+	// 3. Write what is new or changed; references resolve through provenance.
+	var colNames, selects, sets []string
+	for _, c := range t.cols {
+		colNames = append(colNames, c.name)
+		selects = append(selects, "s."+c.name)
+		sets = append(sets, c.name+" = EXCLUDED."+c.name)
+	}
+	for _, r := range t.refs {
+		colNames = append(colNames, r.column)
+		selects = append(selects, r.expr)
+		sets = append(sets, r.column+" = EXCLUDED."+r.column)
+	}
+	if _, err := a.tx.Exec(ctx, fmt.Sprintf(`
+		INSERT INTO %[1]s (id, source_id, created_at, updated_at, deleted_at, %[2]s)
+		SELECT o.record_id, $2, $1, $1, NULL, %[3]s
+		FROM outcome o JOIN stage s ON s.ext_id = o.ext_id
+		WHERE o.result IN ('created', 'updated')
+		ON CONFLICT (id) DO UPDATE SET source_id = EXCLUDED.source_id, updated_at = EXCLUDED.updated_at, deleted_at = NULL, %[4]s`,
+		t.table, strings.Join(colNames, ", "), strings.Join(selects, ", "), strings.Join(sets, ", ")),
+		a.now, a.sourceID); err != nil {
+		return counts, fmt.Errorf("write %s: %w", t.table, err)
+	}
+
+	// 4. Soft-delete what the source deleted.
+	if _, err := a.tx.Exec(ctx, fmt.Sprintf(`
+		UPDATE %s t SET deleted_at = $1, updated_at = $1 FROM outcome o
+		WHERE o.result = 'deleted' AND t.id = o.record_id AND t.deleted_at IS NULL`, t.table), a.now); err != nil {
+		return counts, fmt.Errorf("delete %s: %w", t.table, err)
+	}
+	if t.after != nil {
+		if err := t.after(ctx, a, t, recs); err != nil {
+			return counts, err
+		}
+	}
+	// 5. Point references that arrived before their target at it.
+	for _, f := range t.fixups {
+		if _, err := a.tx.Exec(ctx, f, a.sourceID); err != nil {
+			return counts, fmt.Errorf("resolve references to %s: %w", t.typ, err)
+		}
+	}
+
+	rows2, _ := a.tx.Query(ctx, `SELECT result, count(*) FROM outcome GROUP BY result`)
+	var result string
+	var n int
+	_, err := pgx.ForEachRow(rows2, []any{&result, &n}, func() error {
+		switch result {
+		case "created":
+			counts.Created += n
+		case "updated":
+			counts.Updated += n
+		case "deleted":
+			counts.Deleted += n
+		case "unchanged", "unknown_delete":
+			counts.Unchanged += n
+		case "stale":
+			counts.Stale += n
+		}
+		return nil
+	})
+	return counts, err
+}

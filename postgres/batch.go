@@ -1,0 +1,181 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// BatchService implements hub.BatchService.
+type BatchService struct{ db *DB }
+
+// NewBatchService returns a BatchService on db.
+func NewBatchService(db *DB) *BatchService { return &BatchService{db: db} }
+
+var _ hub.BatchService = (*BatchService)(nil)
+
+// CreateBatch stores the batch row and its body in one transaction.
+func (s *BatchService) CreateBatch(ctx context.Context, b *hub.Batch, body []byte) error {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	now := s.db.Now()
+	b.ID, b.Status, b.ReceivedAt = id.String(), hub.BatchReceived, now
+	b.BodySize, b.BodySHA256 = int64(len(body)), sum[:]
+	if b.Format == "" {
+		b.Format = hub.FormatNDJSON
+	}
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO batches (id, source_id, status, format, filename, body_size, body_sha256, lines, received_at, progressed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+			b.ID, b.SourceID, string(b.Status), string(b.Format), b.Filename, b.BodySize, b.BodySHA256, b.Lines, now); err != nil {
+			return fmt.Errorf("store batch: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO batch_bodies (batch_id, body) VALUES ($1, $2)`, b.ID, body); err != nil {
+			return fmt.Errorf("store batch body: %w", err)
+		}
+		return nil
+	})
+}
+
+const batchColumns = `b.id, b.source_id, s.name, b.status, b.format, b.filename, b.body_size, b.body_sha256, b.lines,
+	b.processed_lines, b.created, b.updated, b.deleted, b.unchanged, b.stale, b.failed, b.error, b.received_at,
+	b.started_at, b.finished_at, b.attempts`
+
+func scanBatch(row pgx.CollectableRow) (*hub.Batch, error) {
+	var b hub.Batch
+	var id uuid.UUID
+	c := &b.Counts
+	err := row.Scan(&id, &b.SourceID, &b.Source, &b.Status, &b.Format, &b.Filename, &b.BodySize, &b.BodySHA256, &b.Lines,
+		&b.ProcessedLines, &c.Created, &c.Updated, &c.Deleted, &c.Unchanged, &c.Stale, &c.Failed, &b.Error, &b.ReceivedAt,
+		&b.StartedAt, &b.FinishedAt, &b.Attempts)
+	b.ID = id.String()
+	return &b, err
+}
+
+func parseBatchID(id string) (uuid.UUID, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return u, hub.Errorf(hub.EINVALID, "batch id %q is not a UUID", id)
+	}
+	return u, nil
+}
+
+// FindBatchByID returns a batch, or ENOTFOUND.
+func (s *BatchService) FindBatchByID(ctx context.Context, id string) (*hub.Batch, error) {
+	u, err := parseBatchID(id)
+	if err != nil {
+		return nil, err
+	}
+	return findBatch(ctx, s.db.Pool, u, "")
+}
+
+func findBatch(ctx context.Context, q querier, id uuid.UUID, lock string) (*hub.Batch, error) {
+	rows, _ := q.Query(ctx, `SELECT `+batchColumns+` FROM batches b JOIN sources s ON s.id = b.source_id WHERE b.id = $1 `+lock, id)
+	b, err := pgx.CollectExactlyOneRow(rows, scanBatch)
+	if hub.ErrorCode(interpretError(err)) == hub.ENOTFOUND {
+		return nil, hub.Errorf(hub.ENOTFOUND, "no batch %s", id)
+	}
+	return b, interpretError(err)
+}
+
+// FindBatchErrors returns up to limit errors of a batch, by line.
+func (s *BatchService) FindBatchErrors(ctx context.Context, id string, limit int) ([]hub.RecordError, error) {
+	u, err := parseBatchID(id)
+	if err != nil {
+		return nil, err
+	}
+	rows, _ := s.db.Pool.Query(ctx, `SELECT line, field, message FROM batch_errors WHERE batch_id = $1 ORDER BY line, seq LIMIT $2`, u, limit)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (hub.RecordError, error) {
+		var e hub.RecordError
+		err := row.Scan(&e.Line, &e.Field, &e.Message)
+		return e, err
+	})
+}
+
+// BatchBody returns the stored body of a batch.
+func (s *BatchService) BatchBody(ctx context.Context, id string) ([]byte, error) {
+	u, err := parseBatchID(id)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	err = s.db.Pool.QueryRow(ctx, `SELECT body FROM batch_bodies WHERE batch_id = $1`, u).Scan(&body)
+	if hub.ErrorCode(interpretError(err)) == hub.ENOTFOUND {
+		return nil, hub.Errorf(hub.ENOTFOUND, "no body for batch %s", id)
+	}
+	return body, interpretError(err)
+}
+
+// StartBatch marks a batch processing and counts the attempt.
+func (s *BatchService) StartBatch(ctx context.Context, id string) (*hub.Batch, error) {
+	u, err := parseBatchID(id)
+	if err != nil {
+		return nil, err
+	}
+	var b *hub.Batch
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var err error
+		if b, err = findBatch(ctx, tx, u, "FOR UPDATE OF b"); err != nil {
+			return err
+		}
+		if b.Status == hub.BatchDone || b.Status == hub.BatchFailed {
+			return hub.Errorf(hub.ECONFLICT, "batch %s is already %s", id, b.Status)
+		}
+		now := s.db.Now()
+		if b.StartedAt == nil {
+			b.StartedAt = &now
+		}
+		b.Status, b.Attempts = hub.BatchProcessing, b.Attempts+1
+		_, err = tx.Exec(ctx, `UPDATE batches SET status = $2, attempts = $3, started_at = $4, progressed_at = $5 WHERE id = $1`,
+			u, string(b.Status), b.Attempts, b.StartedAt, now)
+		return err
+	})
+	return b, err
+}
+
+// FinishBatch marks a batch done, or failed with a reason.
+func (s *BatchService) FinishBatch(ctx context.Context, id string, status hub.BatchStatus, reason string) error {
+	u, err := parseBatchID(id)
+	if err != nil {
+		return err
+	}
+	if status != hub.BatchDone && status != hub.BatchFailed {
+		return fmt.Errorf("finish batch %s: status %q is not final", id, status)
+	}
+	now := s.db.Now()
+	_, err = s.db.Pool.Exec(ctx, `UPDATE batches SET status = $2, error = $3, finished_at = $4, progressed_at = $4 WHERE id = $1`,
+		u, string(status), reason, now)
+	return err
+}
+
+// FindUnfinishedBatches returns batches received or processing that made no
+// progress since before, oldest first.
+func (s *BatchService) FindUnfinishedBatches(ctx context.Context, before time.Time) ([]string, error) {
+	rows, _ := s.db.Pool.Query(ctx, `
+		SELECT id FROM batches WHERE status IN ('received', 'processing') AND progressed_at < $1
+		ORDER BY received_at LIMIT 1000`, before)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out, err
+}
+
+// querier is what both a pool and a transaction offer.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}

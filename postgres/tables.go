@@ -1,0 +1,175 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// tables maps each record type to how it is stored.
+var tables = map[hub.RecordType]*recordTable{
+	hub.TypeOrganization: {
+		typ: hub.TypeOrganization, table: "organizations", seq: "organizations_id_seq",
+		cols: cols("name_kk text", "name_ru text", "name_en text", "sort_name text", "bin text", "kind text",
+			"region_code text", "directions text[]", "website text", "contact_email text", "contact_phone text",
+			"founded date", "volunteer_count integer"),
+		values: func(r *hub.FeedRecord) []any {
+			o := r.Organization
+			return []any{str(o.Name.KK), str(o.Name.RU), str(o.Name.EN), sortKey(o.Name), str(o.BIN), string(o.Kind),
+				str(o.RegionCode), list(o.Directions), str(o.Website), str(o.ContactEmail), str(o.ContactPhone),
+				o.Founded, o.VolunteerCount}
+		},
+		fixups: []string{
+			fixup("projects", "organization_id", "organization_ref"),
+			fixup("volunteer_organizations", "organization_id", "organization_ref"),
+		},
+	},
+	hub.TypeProject: {
+		typ: hub.TypeProject, table: "projects", seq: "projects_id_seq",
+		cols: cols("organization_ref text", "title_kk text", "title_ru text", "title_en text", "sort_title text",
+			"description_kk text", "description_ru text", "description_en text", "region_code text", "locality text",
+			"lat double precision", "lon double precision", "directions text[]", "status text", "start_date date",
+			"end_date date", "volunteers_needed integer", "volunteers_engaged integer", "volunteer_hours double precision",
+			"beneficiaries integer", "grant_programme text", "grant_amount_kzt bigint", "tags text[]", "url text"),
+		refs: []refCol{{"organization_id", resolveRef(hub.TypeOrganization, "organizations", "organization_ref")}},
+		values: func(r *hub.FeedRecord) []any {
+			p := r.Project
+			return []any{str(r.OrganizationRef), str(p.Title.KK), str(p.Title.RU), str(p.Title.EN), sortKey(p.Title),
+				str(p.Description.KK), str(p.Description.RU), str(p.Description.EN), p.RegionCode, str(p.Locality),
+				p.Lat, p.Lon, list(p.Directions), string(p.Status), p.StartDate,
+				p.EndDate, p.VolunteersNeeded, p.VolunteersEngaged, p.VolunteerHours,
+				p.Beneficiaries, str(p.GrantProgramme), p.GrantAmountKZT, list(p.Tags), str(p.URL)}
+		},
+		fixups: []string{fixup("participations", "project_id", "project_ref")},
+	},
+	hub.TypeVolunteer: {
+		typ: hub.TypeVolunteer, table: "volunteers", seq: "volunteers_id_seq",
+		cols: cols("region_code text", "gender text", "birth_year smallint", "languages text[]", "skills text[]",
+			"directions text[]", "registered_at date", "status text"),
+		values: func(r *hub.FeedRecord) []any {
+			v := r.Volunteer
+			vals := []any{v.RegionCode, string(v.Gender), v.BirthYear, list(v.Languages), list(v.Skills),
+				list(v.Directions), v.RegisteredAt, string(v.Status), list(r.OrganizationRefs)}
+			if p := r.Personal; p != nil {
+				return append(vals, str(p.FullName), str(p.Phone), str(p.Email), str(p.IIN), p.BirthDate, p.ConsentRef, p.ConsentAt)
+			}
+			return append(vals, nil, nil, nil, nil, nil, nil, nil)
+		},
+		// The organization references and the personal part are staged with
+		// the record but written to their own tables by writeVolunteerSides.
+		staged: cols("organization_refs text[]", "full_name text", "phone text", "email text", "iin text",
+			"birth_date date", "consent_ref text", "consent_at timestamptz"),
+		after: writeVolunteerSides,
+		fixups: []string{
+			fixup("participations", "volunteer_id", "volunteer_ref"),
+			fixup("un_placements", "volunteer_id", "volunteer_ref"),
+		},
+	},
+	hub.TypeParticipation: {
+		typ: hub.TypeParticipation, table: "participations", seq: "participations_id_seq",
+		cols: cols("volunteer_ref text", "project_ref text", "role text", "hours double precision", "start_date date", "end_date date"),
+		refs: []refCol{
+			{"volunteer_id", resolveRef(hub.TypeVolunteer, "volunteers", "volunteer_ref")},
+			{"project_id", resolveRef(hub.TypeProject, "projects", "project_ref")},
+		},
+		values: func(r *hub.FeedRecord) []any {
+			p := r.Participation
+			return []any{r.VolunteerRef, r.ProjectRef, str(p.Role), p.Hours, p.StartDate, p.EndDate}
+		},
+	},
+	hub.TypeUNPlacement: {
+		typ: hub.TypeUNPlacement, table: "un_placements", seq: "un_placements_id_seq",
+		cols: cols("volunteer_ref text", "host_entity text", "country text", "duty_station text", "title_kk text",
+			"title_ru text", "title_en text", "category text", "funding text", "start_date date", "end_date date",
+			"status text", "sdgs smallint[]"),
+		refs: []refCol{{"volunteer_id", resolveRef(hub.TypeVolunteer, "volunteers", "volunteer_ref")}},
+		values: func(r *hub.FeedRecord) []any {
+			u := r.UNPlacement
+			sdgs := u.SDGs
+			if sdgs == nil {
+				sdgs = []int{}
+			}
+			return []any{str(r.VolunteerRef), u.HostEntity, u.Country, str(u.DutyStation), str(u.Title.KK),
+				str(u.Title.RU), str(u.Title.EN), str(u.Category), str(u.Funding), u.StartDate, u.EndDate,
+				string(u.Status), sdgs}
+		},
+	},
+	hub.TypeIndicator: {
+		typ: hub.TypeIndicator, table: "indicators", seq: "indicators_id_seq",
+		cols: cols("metric text", "value double precision", "unit text", "period text", "period_start date",
+			"period_end date", "region_code text", "citation_url text", "note_kk text", "note_ru text", "note_en text"),
+		values: func(r *hub.FeedRecord) []any {
+			i := r.Indicator
+			return []any{i.Metric, i.Value, str(i.Unit), i.Period, i.PeriodStart, i.PeriodEnd, str(i.RegionCode),
+				str(i.CitationURL), str(i.Note.KK), str(i.Note.RU), str(i.Note.EN)}
+		},
+	},
+}
+
+// writeVolunteerSides replaces the organization links and the personal part
+// of the volunteers just written, and erases the personal part of deleted
+// ones. An upsert without a personal part (or without consent) removes a
+// personal part stored before: the hub keeps only what the source still
+// holds with consent.
+func writeVolunteerSides(ctx context.Context, a *applier, t *recordTable, _ []*hub.FeedRecord) error {
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM volunteer_organizations vo USING outcome o
+			WHERE vo.volunteer_id = o.record_id AND o.result IN ('created', 'updated', 'deleted')`, nil},
+		{`INSERT INTO volunteer_organizations (volunteer_id, source_id, organization_ref, organization_id)
+			SELECT o.record_id, $1, ref.ext_id, (SELECT pv.record_id FROM provenance pv JOIN organizations r ON r.id = pv.record_id
+				WHERE pv.record_type = 'organization' AND pv.source_id = $1 AND pv.external_id = ref.ext_id)
+			FROM outcome o JOIN stage s ON s.ext_id = o.ext_id, unnest(s.organization_refs) AS ref(ext_id)
+			WHERE o.result IN ('created', 'updated')
+			ON CONFLICT DO NOTHING`, []any{a.sourceID}},
+		{`DELETE FROM volunteer_personal vp USING outcome o JOIN stage s ON s.ext_id = o.ext_id
+			WHERE vp.volunteer_id = o.record_id
+			AND (o.result = 'deleted' OR (o.result IN ('created', 'updated') AND s.consent_ref IS NULL))`, nil},
+		{`INSERT INTO volunteer_personal (volunteer_id, full_name, phone, email, iin, birth_date, consent_ref, consent_at, updated_at)
+			SELECT o.record_id, s.full_name, s.phone, s.email, s.iin, s.birth_date, s.consent_ref, s.consent_at, $1
+			FROM outcome o JOIN stage s ON s.ext_id = o.ext_id
+			WHERE o.result IN ('created', 'updated') AND s.consent_ref IS NOT NULL
+			ON CONFLICT (volunteer_id) DO UPDATE SET full_name = EXCLUDED.full_name, phone = EXCLUDED.phone,
+				email = EXCLUDED.email, iin = EXCLUDED.iin, birth_date = EXCLUDED.birth_date,
+				consent_ref = EXCLUDED.consent_ref, consent_at = EXCLUDED.consent_at, updated_at = EXCLUDED.updated_at`,
+			[]any{a.now}},
+	}
+	for i, q := range stmts {
+		if _, err := a.tx.Exec(ctx, q.sql, q.args...); err != nil {
+			return fmt.Errorf("volunteer side table (step %d): %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func cols(defs ...string) []stageCol {
+	out := make([]stageCol, len(defs))
+	for i, d := range defs {
+		name, typ, _ := strings.Cut(d, " ")
+		out[i] = stageCol{name, typ}
+	}
+	return out
+}
+
+// str maps "" to NULL so that absent text is absent in the database too.
+func str(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// list maps nil to an empty array: list columns are NOT NULL.
+func list(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// sortKey is the lower-cased text in fallback order, for sorting by name or title.
+func sortKey(t hub.LocalizedText) string { return strings.ToLower(t.Get("")) }
