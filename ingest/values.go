@@ -115,16 +115,29 @@ func (d *recordDecoder) text(field string, v []byte) hub.LocalizedText {
 		}
 		switch m.key {
 		case "kk":
-			t.KK = d.str(field+".kk", m.val)
+			t.KK = d.textPart(field, ".kk", m.val)
 		case "ru":
-			t.RU = d.str(field+".ru", m.val)
+			t.RU = d.textPart(field, ".ru", m.val)
 		case "en":
-			t.EN = d.str(field+".en", m.val)
+			t.EN = d.textPart(field, ".en", m.val)
 		default:
 			d.add(field+"."+fieldKey(m.key), "unknown language; use kk, ru or en")
 		}
 	}
 	return t
+}
+
+// textPart reads one language of a text; the field path is only built for
+// an error, as concatenating it for every value would cost an allocation.
+func (d *recordDecoder) textPart(field, lang string, v []byte) string {
+	if isNull(v) {
+		return ""
+	}
+	if !isString(v) {
+		d.add(field+lang, "must be a string, not %s", kindOf(v))
+		return ""
+	}
+	return strings.TrimSpace(unquote(v))
 }
 
 const dateForm = "must be a date like 2026-01-13 or an RFC 3339 timestamp like 2026-01-13T10:00:00+05:00"

@@ -1,0 +1,135 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// OrganizationService implements hub.OrganizationService.
+type OrganizationService struct{ db *DB }
+
+// NewOrganizationService returns an OrganizationService on db.
+func NewOrganizationService(db *DB) *OrganizationService { return &OrganizationService{db: db} }
+
+var _ hub.OrganizationService = (*OrganizationService)(nil)
+
+const orgColumns = `o.id, o.name_kk, o.name_ru, o.name_en, o.bin, o.kind, o.region_code, o.directions, o.website,
+	o.contact_email, o.contact_phone, o.founded, o.volunteer_count, o.created_at, o.updated_at`
+
+func scanOrganization(row pgx.Row, extra ...any) (*hub.Organization, error) {
+	var o hub.Organization
+	var kk, ru, en, bin, region, website, email, phone *string
+	err := row.Scan(append([]any{&o.ID, &kk, &ru, &en, &bin, &o.Kind, &region, &o.Directions, &website,
+		&email, &phone, &o.Founded, &o.VolunteerCount, &o.CreatedAt, &o.UpdatedAt}, extra...)...)
+	o.Name = hub.LocalizedText{KK: deref(kk), RU: deref(ru), EN: deref(en)}
+	o.BIN, o.RegionCode, o.Website, o.ContactEmail, o.ContactPhone = deref(bin), deref(region), deref(website), deref(email), deref(phone)
+	return &o, err
+}
+
+// FindOrganizationsByIDs returns the live organizations among ids.
+func (s *OrganizationService) FindOrganizationsByIDs(ctx context.Context, ids []int64) ([]*hub.Organization, error) {
+	return findByIDs(ctx, s.db.Pool, "organizations o", orgColumns, "o.", ids, scanOrganization)
+}
+
+func orgWhere(f hub.OrganizationFilter) (*where, error) {
+	if err := f.Founded.Validate("founded"); err != nil {
+		return nil, err
+	}
+	w := &where{}
+	w.add("o.deleted_at IS NULL")
+	in(w, "o.id", f.IDs)
+	in(w, "o.region_code", f.Regions)
+	overlaps(w, "o.directions", f.Directions)
+	in(w, "o.kind", f.Kinds)
+	in(w, "o.bin", f.BINs)
+	fromSources(w, hub.TypeOrganization, "o.id", f.Sources)
+	within(w, "o.founded", f.Founded)
+	return w, nil
+}
+
+func orgSort(o hub.OrganizationOrder) (sortSpec, error) {
+	s := sortSpec{field: string(o.Field), desc: o.Desc}
+	switch o.Field {
+	case hub.OrgOrderCreated, "":
+		s.field, s.expr, s.typ = string(hub.OrgOrderCreated), "o.id", "bigint"
+	case hub.OrgOrderName:
+		s.expr, s.typ = "o.sort_name", "text"
+	case hub.OrgOrderFounded:
+		s.expr, s.typ = nullsLast("o.founded", "date", o.Desc), "date"
+	case hub.OrgOrderVolunteerCount:
+		s.expr, s.typ = nullsLast("o.volunteer_count", "integer", o.Desc), "integer"
+	default:
+		return s, hub.Errorf(hub.EINVALID, "cannot order organizations by %q", o.Field)
+	}
+	return s, nil
+}
+
+// FindOrganizations returns one page of organizations.
+func (s *OrganizationService) FindOrganizations(ctx context.Context, f hub.OrganizationFilter, o hub.OrganizationOrder, p hub.Page) (*hub.Connection[*hub.Organization], error) {
+	w, err := orgWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	sort, err := orgSort(o)
+	if err != nil {
+		return nil, err
+	}
+	return findPage(ctx, s.db.Pool, "organizations o", orgColumns, "o.", w, sort, p, scanOrganization, orgID)
+}
+
+// CountOrganizations returns how many organizations f selects.
+func (s *OrganizationService) CountOrganizations(ctx context.Context, f hub.OrganizationFilter) (int, error) {
+	w, err := orgWhere(f)
+	if err != nil {
+		return 0, err
+	}
+	return count(ctx, s.db.Pool, "organizations o", w)
+}
+
+// FindOrganizationsForVolunteers returns each volunteer's live organizations, by name.
+func (s *OrganizationService) FindOrganizationsForVolunteers(ctx context.Context, volunteerIDs []int64) (map[int64][]*hub.Organization, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT `+orgColumns+`, vo.volunteer_id FROM volunteer_organizations vo JOIN organizations o ON o.id = vo.organization_id
+		WHERE vo.volunteer_id = ANY($1) AND o.deleted_at IS NULL ORDER BY vo.volunteer_id, o.sort_name, o.id`, volunteerIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64][]*hub.Organization, len(volunteerIDs))
+	var vid int64
+	for rows.Next() {
+		o, err := scanOrganization(rows, &vid)
+		if err != nil {
+			return nil, err
+		}
+		out[vid] = append(out[vid], o)
+	}
+	return out, rows.Err()
+}
+
+func orgID(o *hub.Organization) int64 { return o.ID }
+
+// nullsLast wraps a nullable sort column so NULLs sort after every value
+// in either direction and keysets never compare NULL.
+func nullsLast(col, typ string, desc bool) string {
+	sentinel := map[string][2]string{
+		"date":    {"'infinity'::date", "'-infinity'::date"},
+		"integer": {"2147483647", "-2147483648"},
+		"bigint":  {"9223372036854775807", "-9223372036854775808"},
+		"float":   {"'Infinity'::float8", "'-Infinity'::float8"},
+	}[typ]
+	if desc {
+		return "coalesce(" + col + ", " + sentinel[1] + ")"
+	}
+	return "coalesce(" + col + ", " + sentinel[0] + ")"
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

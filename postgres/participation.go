@@ -1,0 +1,69 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// ParticipationService implements hub.ParticipationService.
+type ParticipationService struct{ db *DB }
+
+// NewParticipationService returns a ParticipationService on db.
+func NewParticipationService(db *DB) *ParticipationService { return &ParticipationService{db: db} }
+
+var _ hub.ParticipationService = (*ParticipationService)(nil)
+
+const participationColumns = `pa.id, pa.volunteer_id, pa.project_id, pa.role, pa.hours, pa.start_date, pa.end_date,
+	pa.created_at, pa.updated_at`
+
+func scanParticipation(row pgx.Row, extra ...any) (*hub.Participation, error) {
+	var p hub.Participation
+	var role *string
+	err := row.Scan(append([]any{&p.ID, &p.VolunteerID, &p.ProjectID, &role, &p.Hours, &p.StartDate, &p.EndDate,
+		&p.CreatedAt, &p.UpdatedAt}, extra...)...)
+	p.Role = deref(role)
+	return &p, err
+}
+
+// Participations list newest first.
+var participationSort = sortSpec{field: "CREATED", expr: "pa.id", typ: "bigint", desc: true}
+
+func liveParticipations() *where {
+	w := &where{}
+	w.add("pa.deleted_at IS NULL")
+	return w
+}
+
+// FindParticipationsByVolunteers returns each volunteer's first page of participations.
+func (s *ParticipationService) FindParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64, p hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
+	return findPagesByParent(ctx, s.db.Pool, "participations pa", participationColumns, "pa.", "volunteer_id", volunteerIDs,
+		liveParticipations(), participationSort, p, scanParticipation, participationID,
+		func(p *hub.Participation) int64 { return *p.VolunteerID })
+}
+
+// FindParticipationsByProjects returns each project's first page of participations.
+func (s *ParticipationService) FindParticipationsByProjects(ctx context.Context, projectIDs []int64, p hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
+	return findPagesByParent(ctx, s.db.Pool, "participations pa", participationColumns, "pa.", "project_id", projectIDs,
+		liveParticipations(), participationSort, p, scanParticipation, participationID,
+		func(p *hub.Participation) int64 { return *p.ProjectID })
+}
+
+// CountParticipationsByVolunteers returns each volunteer's number of live participations.
+func (s *ParticipationService) CountParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64) (map[int64]int, error) {
+	return countByParent(ctx, s.db.Pool, "participations pa", "pa.volunteer_id", volunteerIDs, liveParticipations())
+}
+
+// CountParticipationsByProjects returns each project's number of live participations.
+func (s *ParticipationService) CountParticipationsByProjects(ctx context.Context, projectIDs []int64) (map[int64]int, error) {
+	return countByParent(ctx, s.db.Pool, "participations pa", "pa.project_id", projectIDs, liveParticipations())
+}
+
+// FindParticipationsByIDs returns the live participations among ids.
+func (s *ParticipationService) FindParticipationsByIDs(ctx context.Context, ids []int64) ([]*hub.Participation, error) {
+	return findByIDs(ctx, s.db.Pool, "participations pa", participationColumns, "pa.", ids, scanParticipation)
+}
+
+func participationID(p *hub.Participation) int64 { return p.ID }

@@ -1,0 +1,96 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// VolunteerService implements hub.VolunteerService: the public part only.
+// No statement here reads volunteer_personal.
+type VolunteerService struct{ db *DB }
+
+// NewVolunteerService returns a VolunteerService on db.
+func NewVolunteerService(db *DB) *VolunteerService { return &VolunteerService{db: db} }
+
+var _ hub.VolunteerService = (*VolunteerService)(nil)
+
+const volunteerColumns = `v.id, v.region_code, v.gender, v.birth_year, v.languages, v.skills, v.directions,
+	v.registered_at, v.status, v.created_at, v.updated_at`
+
+func scanVolunteer(row pgx.Row, extra ...any) (*hub.Volunteer, error) {
+	var v hub.Volunteer
+	var birthYear *int16
+	err := row.Scan(append([]any{&v.ID, &v.RegionCode, &v.Gender, &birthYear, &v.Languages, &v.Skills, &v.Directions,
+		&v.RegisteredAt, &v.Status, &v.CreatedAt, &v.UpdatedAt}, extra...)...)
+	if birthYear != nil {
+		y := int(*birthYear)
+		v.BirthYear = &y
+	}
+	return &v, err
+}
+
+// FindVolunteersByIDs returns the live volunteers among ids.
+func (s *VolunteerService) FindVolunteersByIDs(ctx context.Context, ids []int64) ([]*hub.Volunteer, error) {
+	return findByIDs(ctx, s.db.Pool, "volunteers v", volunteerColumns, "v.", ids, scanVolunteer)
+}
+
+func volunteerWhere(f hub.VolunteerFilter) (*where, error) {
+	if err := f.RegisteredAt.Validate("registeredAt"); err != nil {
+		return nil, err
+	}
+	w := &where{}
+	w.add("v.deleted_at IS NULL")
+	in(w, "v.id", f.IDs)
+	in(w, "v.region_code", f.Regions)
+	overlaps(w, "v.directions", f.Directions)
+	in(w, "v.status", f.Statuses)
+	in(w, "v.gender", f.Genders)
+	if len(f.OrganizationIDs) > 0 {
+		w.add("EXISTS (SELECT 1 FROM volunteer_organizations vo WHERE vo.volunteer_id = v.id AND vo.organization_id = ANY(%s))", f.OrganizationIDs)
+	}
+	fromSources(w, hub.TypeVolunteer, "v.id", f.Sources)
+	within(w, "v.registered_at", f.RegisteredAt)
+	return w, nil
+}
+
+var volunteerSort = sortSpec{field: "CREATED", expr: "v.id", typ: "bigint"}
+
+// FindVolunteers returns one page of volunteers in the order the hub first saw them.
+func (s *VolunteerService) FindVolunteers(ctx context.Context, f hub.VolunteerFilter, p hub.Page) (*hub.Connection[*hub.Volunteer], error) {
+	w, err := volunteerWhere(f)
+	if err != nil {
+		return nil, err
+	}
+	return findPage(ctx, s.db.Pool, "volunteers v", volunteerColumns, "v.", w, volunteerSort, p, scanVolunteer,
+		func(v *hub.Volunteer) int64 { return v.ID })
+}
+
+// CountVolunteers returns how many volunteers f selects.
+func (s *VolunteerService) CountVolunteers(ctx context.Context, f hub.VolunteerFilter) (int, error) {
+	w, err := volunteerWhere(f)
+	if err != nil {
+		return 0, err
+	}
+	return count(ctx, s.db.Pool, "volunteers v", w)
+}
+
+// TotalHours sums each volunteer's hours over live participations.
+func (s *VolunteerService) TotalHours(ctx context.Context, volunteerIDs []int64) (map[int64]float64, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT volunteer_id, coalesce(sum(hours), 0) FROM participations
+		WHERE volunteer_id = ANY($1) AND deleted_at IS NULL GROUP BY 1`, volunteerIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]float64, len(volunteerIDs))
+	for _, id := range volunteerIDs {
+		out[id] = 0
+	}
+	var id int64
+	var h float64
+	_, err = pgx.ForEachRow(rows, []any{&id, &h}, func() error { out[id] = h; return nil })
+	return out, err
+}
