@@ -37,7 +37,7 @@ func scanIndicator(row pgx.Row, extra ...any) (*hub.Indicator, error) {
 
 // FindIndicators returns the live indicators f selects, by metric, period and region.
 func (s *IndicatorService) FindIndicators(ctx context.Context, f hub.IndicatorFilter) ([]*hub.Indicator, error) {
-	if err := f.Period.Validate("period"); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	w := &where{}

@@ -35,7 +35,7 @@ func (s *OrganizationService) FindOrganizationsByIDs(ctx context.Context, ids []
 }
 
 func orgWhere(f hub.OrganizationFilter) (*where, error) {
-	if err := f.Founded.Validate("founded"); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	w := &where{}

@@ -40,10 +40,7 @@ func (s *ProjectService) FindProjectsByIDs(ctx context.Context, ids []int64) ([]
 }
 
 func projectWhere(f hub.ProjectFilter) (*where, error) {
-	if err := f.StartDate.Validate("startDate"); err != nil {
-		return nil, err
-	}
-	if err := f.ActiveDuring.Validate("activeDuring"); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	w := &where{}

@@ -40,10 +40,7 @@ func (s *UNPlacementService) FindUNPlacementsByIDs(ctx context.Context, ids []in
 }
 
 func unPlacementWhere(f hub.UNPlacementFilter) (*where, error) {
-	if err := f.StartDate.Validate("startDate"); err != nil {
-		return nil, err
-	}
-	if err := f.ActiveDuring.Validate("activeDuring"); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	w := &where{}

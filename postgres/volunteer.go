@@ -38,7 +38,7 @@ func (s *VolunteerService) FindVolunteersByIDs(ctx context.Context, ids []int64)
 }
 
 func volunteerWhere(f hub.VolunteerFilter) (*where, error) {
-	if err := f.RegisteredAt.Validate("registeredAt"); err != nil {
+	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	w := &where{}

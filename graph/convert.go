@@ -1,0 +1,182 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// Argument parsing and the small adapters resolvers share. Resolvers stay
+// one or two lines: parse here, call a service or loader, return.
+
+func langOf(l *hub.Language) hub.Language {
+	if l == nil {
+		return ""
+	}
+	return *l
+}
+
+// nullable maps "" to null: absent text is null, not "".
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func localized(t hub.LocalizedText, l *hub.Language) *string { return nullable(t.Get(langOf(l))) }
+
+func page(first *int, after *string, def int) hub.Page {
+	p := hub.Page{First: def}
+	if first != nil {
+		p.First = *first
+	}
+	if after != nil {
+		p.After = *after
+	}
+	return p
+}
+
+func dateRange(r *DateRange) hub.DateRange {
+	if r == nil {
+		return hub.DateRange{}
+	}
+	return hub.DateRange{From: r.From, To: r.To}
+}
+
+func orgFilter(f *OrganizationFilter) hub.OrganizationFilter {
+	if f == nil {
+		return hub.OrganizationFilter{}
+	}
+	return hub.OrganizationFilter{Regions: f.Region, Directions: f.Direction, Kinds: f.Kind, BINs: f.Bin,
+		Sources: f.Source, Founded: dateRange(f.Founded)}
+}
+
+func orgOrder(o *OrganizationOrder) hub.OrganizationOrder {
+	if o == nil {
+		return hub.OrganizationOrder{Field: hub.OrgOrderCreated}
+	}
+	return hub.OrganizationOrder{Field: o.Field, Desc: o.Direction != nil && *o.Direction == SortDirectionDesc}
+}
+
+func projectFilter(f *ProjectFilter) (hub.ProjectFilter, error) {
+	if f == nil {
+		return hub.ProjectFilter{}, nil
+	}
+	orgs, err := parseTypedIDs(f.Organization, typeOrganization)
+	return hub.ProjectFilter{Regions: f.Region, Directions: f.Direction, Statuses: f.Status, OrganizationIDs: orgs,
+		Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring)}, err
+}
+
+func projectOrder(o *ProjectOrder) hub.ProjectOrder {
+	if o == nil {
+		return hub.ProjectOrder{Field: hub.ProjectOrderCreated}
+	}
+	return hub.ProjectOrder{Field: o.Field, Desc: o.Direction != nil && *o.Direction == SortDirectionDesc}
+}
+
+func volunteerFilter(f *VolunteerFilter) (hub.VolunteerFilter, error) {
+	if f == nil {
+		return hub.VolunteerFilter{}, nil
+	}
+	orgs, err := parseTypedIDs(f.Organization, typeOrganization)
+	return hub.VolunteerFilter{Regions: f.Region, Directions: f.Direction, Statuses: f.Status, Genders: f.Gender,
+		OrganizationIDs: orgs, Sources: f.Source, RegisteredAt: dateRange(f.RegisteredAt)}, err
+}
+
+func unPlacementFilter(f *UNPlacementFilter) hub.UNPlacementFilter {
+	if f == nil {
+		return hub.UNPlacementFilter{}
+	}
+	return hub.UNPlacementFilter{Countries: f.Country, HostEntities: f.HostEntity, Categories: f.Category,
+		Statuses: f.Status, Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring)}
+}
+
+func indicatorFilter(f *IndicatorFilter) hub.IndicatorFilter {
+	if f == nil {
+		return hub.IndicatorFilter{}
+	}
+	return hub.IndicatorFilter{Metrics: f.Metric, Regions: f.Region, Sources: f.Source, Period: dateRange(f.Period)}
+}
+
+// region returns the region with code from the request's reference data;
+// nil for "" (a record without a region).
+func (r *Resolver) region(ctx context.Context, code string) (*hub.Region, error) {
+	if code == "" {
+		return nil, nil
+	}
+	l := loadersFor(ctx)
+	if err := l.reference(ctx, r); err != nil {
+		return nil, err
+	}
+	return l.regions[code], nil
+}
+
+// directions returns the directions with codes, in the record's order.
+func (r *Resolver) directions(ctx context.Context, codes []string) ([]*hub.Direction, error) {
+	l := loadersFor(ctx)
+	if err := l.reference(ctx, r); err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Direction, 0, len(codes))
+	for _, c := range codes {
+		if d := l.directions[c]; d != nil {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+func (r *Resolver) provenance(ctx context.Context, t hub.RecordType, id int64) ([]*hub.Provenance, error) {
+	p, err := loadersFor(ctx).provenance.Load(ctx, recordKey{t, id})()
+	if p == nil {
+		p = []*hub.Provenance{}
+	}
+	return p, err
+}
+
+// notFound turns a missing single record into null plus a NOT_FOUND error.
+func notFound[T any](v *T, err error, what, id string) (*T, error) {
+	if err == nil && v == nil {
+		return nil, hub.Errorf(hub.ENOTFOUND, "no %s with id %q", what, truncate(id, 60))
+	}
+	return v, err
+}
+
+// load loads one record by global id through a loader.
+func loadTyped[T any](ctx context.Context, gid, typ string, load func(context.Context, int64) (*T, error)) (*T, error) {
+	id, err := parseTypedID(gid, typ)
+	if err != nil {
+		return nil, err
+	}
+	v, err := load(ctx, id)
+	return notFound(v, err, typ, gid)
+}
+
+// first returns the only element of a FindXByIDs result, or nil.
+func first[T any](items []*T, err error) (*T, error) {
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	return items[0], nil
+}
+
+// participationConnection loads one parent's page of participations and,
+// only when asked, its count, both through loaders.
+func participationConnection(ctx context.Context, parent int64, p hub.Page,
+	pages *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]], counts *dataloader.Loader[int64, int]) (*ParticipationConnection, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(p)
+	conn, err := pages.Load(ctx, pageKey{parent, string(b)})()
+	if err != nil {
+		return nil, err
+	}
+	return &ParticipationConnection{connection[*hub.Participation]{page: conn, count: func(ctx context.Context) (int, error) {
+		return counts.Load(ctx, parent)()
+	}}}, nil
+}

@@ -1,0 +1,95 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// GraphQL error codes, in extensions.code.
+const (
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeNotFound        = "NOT_FOUND"
+	CodeForbidden       = "FORBIDDEN"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeConflict        = "CONFLICT"
+	CodeInternal        = "INTERNAL_SERVER_ERROR"
+)
+
+var codes = map[string]string{
+	hub.EINVALID:      CodeBadUserInput,
+	hub.ENOTFOUND:     CodeNotFound,
+	hub.EFORBIDDEN:    CodeForbidden,
+	hub.EUNAUTHORIZED: CodeUnauthenticated,
+	hub.ECONFLICT:     CodeConflict,
+}
+
+// errorPresenter maps hub errors to extensions.code and hides everything
+// else behind "internal error", logging it in full for operators.
+func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var hubErr *hub.Error
+		switch {
+		case errors.As(err, &hubErr):
+			gqlErr.Message = hubErr.Message
+			setCode(gqlErr, codes[hubErr.Code])
+		case errors.As(err, new(hub.FieldErrors)):
+			gqlErr.Message = hub.ErrorMessage(err)
+			setCode(gqlErr, CodeBadUserInput)
+		case isResolverError(err):
+			// An error from our code that is not a hub error: a bug or an
+			// outage. Never show its text (it may hold SQL or internals).
+			log.ErrorContext(ctx, "graphql resolver failed", "path", gqlErr.Path.String(), "err", err)
+			gqlErr.Message = "internal error"
+			setCode(gqlErr, CodeInternal)
+		default:
+			// gqlgen's own errors: parse, validation, argument coercion.
+			// Their messages are written for callers.
+			if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+				setCode(gqlErr, CodeBadUserInput)
+			}
+		}
+		return gqlErr
+	}
+}
+
+// isResolverError tells an error returned by a resolver or loader (wrapped
+// by gqlgen with a path) from gqlgen's own errors, which carry no cause.
+func isResolverError(err error) bool {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) {
+		return gqlErr.Err != nil && !isCoercionError(gqlErr.Err)
+	}
+	return true
+}
+
+// isCoercionError reports errors gqlgen raises while coercing arguments
+// (a bad Date, an unknown enum value): the caller's mistake.
+func isCoercionError(err error) bool {
+	var inner *gqlerror.Error
+	return errors.As(err, &inner)
+}
+
+func setCode(e *gqlerror.Error, code string) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = code
+}
+
+// recoverFunc turns a panic in a resolver into an internal error, logged
+// with its stack.
+func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "graphql resolver panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("internal error")
+	}
+}

@@ -1,0 +1,229 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// DefaultLoaderWait is how long a dataloader collects keys before it runs
+// its batch. gqlgen starts the resolvers of a list's items together, so a
+// millisecond gathers a page of 100; the default of 16 ms would be paid at
+// every nested level of every query.
+const DefaultLoaderWait = time.Millisecond
+
+type loadersKey struct{}
+
+// loaders are the per-request batch loaders. They are never shared between
+// requests, so one caller's results never reach another.
+type loaders struct {
+	organization              *dataloader.Loader[int64, *hub.Organization]
+	project                   *dataloader.Loader[int64, *hub.Project]
+	volunteer                 *dataloader.Loader[int64, *hub.Volunteer]
+	projectsByOrganization    *dataloader.Loader[pageKey, *hub.Connection[*hub.Project]]
+	projectCountByOrg         *dataloader.Loader[pageKey, int]
+	participationsByVolunteer *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]]
+	participationsByProject   *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]]
+	participationCountByVol   *dataloader.Loader[int64, int]
+	participationCountByProj  *dataloader.Loader[int64, int]
+	totalHours                *dataloader.Loader[int64, float64]
+	organizationsByVolunteer  *dataloader.Loader[int64, []*hub.Organization]
+	unPlacementsByVolunteer   *dataloader.Loader[int64, []*hub.UNPlacement]
+	provenance                *dataloader.Loader[recordKey, []*hub.Provenance]
+
+	refOnce    sync.Once
+	regions    map[string]*hub.Region
+	directions map[string]*hub.Direction
+	refErr     error
+}
+
+// pageKey asks for one parent's page of children; args is the JSON of the
+// filter, order and page, so parents asking the same thing batch together.
+type pageKey struct {
+	parent int64
+	args   string
+}
+
+type recordKey struct {
+	typ hub.RecordType
+	id  int64
+}
+
+// projectArgs are the arguments of a nested projects connection.
+type projectArgs struct {
+	Filter hub.ProjectFilter
+	Order  hub.ProjectOrder
+	Page   hub.Page
+}
+
+func (a projectArgs) key(parent int64) pageKey {
+	b, _ := json.Marshal(a)
+	return pageKey{parent, string(b)}
+}
+
+func newLoaders(r *Resolver, wait time.Duration) *loaders {
+	l := &loaders{}
+	l.organization = byID(wait, r.OrganizationService.FindOrganizationsByIDs, func(o *hub.Organization) int64 { return o.ID })
+	l.project = byID(wait, r.ProjectService.FindProjectsByIDs, func(p *hub.Project) int64 { return p.ID })
+	l.volunteer = byID(wait, r.VolunteerService.FindVolunteersByIDs, func(v *hub.Volunteer) int64 { return v.ID })
+	l.projectsByOrganization = byPage(wait, func(ctx context.Context, ids []int64, a projectArgs) (map[int64]*hub.Connection[*hub.Project], error) {
+		return r.ProjectService.FindProjectsByOrganizations(ctx, ids, a.Filter, a.Order, a.Page)
+	})
+	l.projectCountByOrg = byPage(wait, func(ctx context.Context, ids []int64, a projectArgs) (map[int64]int, error) {
+		return r.ProjectService.CountProjectsByOrganizations(ctx, ids, a.Filter)
+	})
+	l.participationsByVolunteer = byPage(wait, func(ctx context.Context, ids []int64, a hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
+		return r.ParticipationService.FindParticipationsByVolunteers(ctx, ids, a)
+	})
+	l.participationsByProject = byPage(wait, func(ctx context.Context, ids []int64, a hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
+		return r.ParticipationService.FindParticipationsByProjects(ctx, ids, a)
+	})
+	l.participationCountByVol = byParent(wait, r.ParticipationService.CountParticipationsByVolunteers)
+	l.participationCountByProj = byParent(wait, r.ParticipationService.CountParticipationsByProjects)
+	l.totalHours = byParent(wait, r.VolunteerService.TotalHours)
+	l.organizationsByVolunteer = byParent(wait, r.OrganizationService.FindOrganizationsForVolunteers)
+	l.unPlacementsByVolunteer = byParent(wait, r.UNPlacementService.FindUNPlacementsByVolunteers)
+	l.provenance = dataloader.NewBatchedLoader(func(ctx context.Context, keys []recordKey) []*dataloader.Result[[]*hub.Provenance] {
+		byType := make(map[hub.RecordType][]int64)
+		for _, k := range keys {
+			byType[k.typ] = append(byType[k.typ], k.id)
+		}
+		found := make(map[recordKey][]*hub.Provenance, len(keys))
+		for t, ids := range byType {
+			m, err := r.ProvenanceService.FindProvenance(ctx, t, ids)
+			if err != nil {
+				return fail[[]*hub.Provenance](len(keys), err)
+			}
+			for id, p := range m {
+				found[recordKey{t, id}] = p
+			}
+		}
+		out := make([]*dataloader.Result[[]*hub.Provenance], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[[]*hub.Provenance]{Data: found[k]}
+		}
+		return out
+	}, dataloader.WithWait[recordKey, []*hub.Provenance](wait))
+	return l
+}
+
+// byID builds a loader of records by id over a FindXByIDs call. A missing
+// (or deleted) record loads as nil: a dangling reference reads as null.
+func byID[V any](wait time.Duration, find func(context.Context, []int64) ([]V, error), id func(V) int64) *dataloader.Loader[int64, V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
+		items, err := find(ctx, keys)
+		if err != nil {
+			return fail[V](len(keys), err)
+		}
+		m := make(map[int64]V, len(items))
+		for _, it := range items {
+			m[id(it)] = it
+		}
+		out := make([]*dataloader.Result[V], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[V]{Data: m[k]}
+		}
+		return out
+	}, dataloader.WithWait[int64, V](wait))
+}
+
+// byParent builds a loader over a call that answers per parent id.
+func byParent[V any](wait time.Duration, find func(context.Context, []int64) (map[int64]V, error)) *dataloader.Loader[int64, V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
+		m, err := find(ctx, keys)
+		if err != nil {
+			return fail[V](len(keys), err)
+		}
+		out := make([]*dataloader.Result[V], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[V]{Data: m[k]}
+		}
+		return out
+	}, dataloader.WithWait[int64, V](wait))
+}
+
+// byPage builds a loader whose keys carry arguments: keys with the same
+// arguments are answered by one call, so one query per distinct argument
+// set per level, never one per parent.
+func byPage[A any, V any](wait time.Duration, find func(context.Context, []int64, A) (map[int64]V, error)) *dataloader.Loader[pageKey, V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []pageKey) []*dataloader.Result[V] {
+		groups := make(map[string][]int64)
+		for _, k := range keys {
+			groups[k.args] = append(groups[k.args], k.parent)
+		}
+		found := make(map[pageKey]V, len(keys))
+		for args, parents := range groups {
+			var a A
+			if err := json.Unmarshal([]byte(args), &a); err != nil {
+				return fail[V](len(keys), err)
+			}
+			m, err := find(ctx, parents, a)
+			if err != nil {
+				return fail[V](len(keys), err)
+			}
+			for p, v := range m {
+				found[pageKey{p, args}] = v
+			}
+		}
+		out := make([]*dataloader.Result[V], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[V]{Data: found[k]}
+		}
+		return out
+	}, dataloader.WithWait[pageKey, V](wait))
+}
+
+func fail[V any](n int, err error) []*dataloader.Result[V] {
+	out := make([]*dataloader.Result[V], n)
+	for i := range out {
+		out[i] = &dataloader.Result[V]{Error: err}
+	}
+	return out
+}
+
+// reference loads regions and directions once per request.
+func (l *loaders) reference(ctx context.Context, r *Resolver) error {
+	l.refOnce.Do(func() {
+		regions, err := r.ReferenceService.FindRegions(ctx)
+		if err != nil {
+			l.refErr = err
+			return
+		}
+		directions, err := r.ReferenceService.FindDirections(ctx)
+		if err != nil {
+			l.refErr = err
+			return
+		}
+		l.regions = make(map[string]*hub.Region, len(regions))
+		for _, x := range regions {
+			l.regions[x.Code] = x
+		}
+		l.directions = make(map[string]*hub.Direction, len(directions))
+		for _, x := range directions {
+			l.directions[x.Code] = x
+		}
+	})
+	return l.refErr
+}
+
+// WithLoaders returns middleware that gives each request its own loaders.
+func WithLoaders(r *Resolver, wait time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ctx := context.WithValue(req.Context(), loadersKey{}, newLoaders(r, wait))
+		next.ServeHTTP(w, req.WithContext(ctx))
+	})
+}
+
+func loadersFor(ctx context.Context) *loaders {
+	l, ok := ctx.Value(loadersKey{}).(*loaders)
+	if !ok {
+		panic("graph: no loaders in context; wrap the handler with WithLoaders")
+	}
+	return l
+}
