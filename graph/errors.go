@@ -61,21 +61,15 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// isResolverError tells an error returned by a resolver or loader (wrapped
-// by gqlgen with a path) from gqlgen's own errors, which carry no cause.
+// isResolverError tells an error returned by a resolver, loader or scalar
+// (gqlgen keeps it as the cause) from gqlgen's own parse and validation
+// errors, which have none and are written for callers.
 func isResolverError(err error) bool {
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) {
-		return gqlErr.Err != nil && !isCoercionError(gqlErr.Err)
+		return gqlErr.Err != nil
 	}
 	return true
-}
-
-// isCoercionError reports errors gqlgen raises while coercing arguments
-// (a bad Date, an unknown enum value): the caller's mistake.
-func isCoercionError(err error) bool {
-	var inner *gqlerror.Error
-	return errors.As(err, &inner)
 }
 
 func setCode(e *gqlerror.Error, code string) {

@@ -1,12 +1,13 @@
 package graph
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	hub "github.com/birgemiz/hub"
 )
 
 // Node is any record with a global id; the generated code switches on the
@@ -24,11 +25,11 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a Date is a string like 2023-06-01")
+		return time.Time{}, hub.Errorf(hub.EINVALID, "a Date is a string like 2023-06-01")
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date like 2023-06-01", s)
+		return time.Time{}, hub.Errorf(hub.EINVALID, "%q is not a date like 2023-06-01", truncate(s, 40))
 	}
 	return t, nil
 }
@@ -44,11 +45,11 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("a DateTime is a string like 2026-01-13T10:00:00Z")
+		return time.Time{}, hub.Errorf(hub.EINVALID, "a DateTime is a string like 2026-01-13T10:00:00Z")
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time like 2026-01-13T10:00:00Z", s)
+		return time.Time{}, hub.Errorf(hub.EINVALID, "%q is not an RFC 3339 time like 2026-01-13T10:00:00Z", truncate(s, 40))
 	}
 	return t.UTC(), nil
 }

@@ -209,18 +209,24 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 	if _, err := a.tx.CopyFrom(ctx, pgx.Identifier{"stage"}, names, pgx.CopyFromRows(rows)); err != nil {
 		return counts, fmt.Errorf("copy: %w", err)
 	}
+	// Temporary tables have no statistics; without them the planner joins
+	// the chunk's rows by nested loops, quadratic in the chunk size.
+	if _, err := a.tx.Exec(ctx, `ANALYZE stage`); err != nil {
+		return counts, fmt.Errorf("analyze stage: %w", err)
+	}
 
 	// 2. Decide each record's outcome against provenance, and record that
 	// the source reported it (last_seen) whatever the outcome.
 	if _, err := a.tx.Exec(ctx, `
 		WITH prev AS (
-			SELECT p.external_id, p.source_updated_at, p.content_hash, p.deleted_at
+			SELECT p.external_id, p.record_id, p.source_updated_at, p.content_hash, p.deleted_at
 			FROM provenance p JOIN stage s ON s.ext_id = p.external_id
 			WHERE p.record_type = $1 AND p.source_id = $2
 		), up AS (
 			INSERT INTO provenance AS p (record_type, source_id, external_id, record_id, source_updated_at, content_hash, first_seen, last_seen, deleted_at)
-			SELECT $1, $2, s.ext_id, nextval($3::regclass), s.updated_at, s.hash, $4, $4, CASE WHEN s.deleted THEN $4::timestamptz END
-			FROM stage s
+			SELECT $1, $2, s.ext_id, coalesce(prev.record_id, nextval($3::regclass)), s.updated_at, s.hash, $4, $4,
+				CASE WHEN s.deleted THEN $4::timestamptz END
+			FROM stage s LEFT JOIN prev ON prev.external_id = s.ext_id
 			ON CONFLICT (record_type, source_id, external_id) DO UPDATE SET
 				last_seen = EXCLUDED.last_seen,
 				source_updated_at = greatest(p.source_updated_at, EXCLUDED.source_updated_at),

@@ -179,3 +179,16 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
+
+// CountBatchesByStatus returns how many batches are in each status, for metrics.
+func (s *BatchService) CountBatchesByStatus(ctx context.Context) (map[hub.BatchStatus]int, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT status, count(*) FROM batches GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[hub.BatchStatus]int{hub.BatchReceived: 0, hub.BatchProcessing: 0, hub.BatchDone: 0, hub.BatchFailed: 0}
+	var st string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&st, &n}, func() error { out[hub.BatchStatus(st)] = n; return nil })
+	return out, err
+}

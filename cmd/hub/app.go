@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/graph"
+	"github.com/birgemiz/hub/postgres"
+	"github.com/birgemiz/hub/workers"
+)
+
+// Main wires the hub together: configuration, database, queue, services,
+// HTTP server and workers. It holds no global state, so tests run whole
+// hubs side by side on port 0.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	Stdout io.Writer
+	Stderr io.Writer
+
+	DB       *postgres.DB
+	Queue    *workers.Enqueuer
+	Workers  *workers.Workers
+	Services Services
+
+	listener net.Listener
+	server   *http.Server
+}
+
+// Services are the domain services on PostgreSQL.
+type Services struct {
+	Batches        *postgres.BatchService
+	Sources        *postgres.SourceService
+	References     *postgres.ReferenceService
+	Organizations  *postgres.OrganizationService
+	Projects       *postgres.ProjectService
+	Volunteers     *postgres.VolunteerService
+	Participations *postgres.ParticipationService
+	UNPlacements   *postgres.UNPlacementService
+	Indicators     *postgres.IndicatorService
+	Provenance     *postgres.ProvenanceService
+}
+
+// NewMain returns an unopened Main.
+func NewMain(cfg Config, log *slog.Logger, stdout, stderr io.Writer) *Main {
+	return &Main{Config: cfg, Log: log, Stdout: stdout, Stderr: stderr}
+}
+
+func (m *Main) redisOpt() asynq.RedisClientOpt {
+	return asynq.RedisClientOpt{Addr: m.Config.RedisAddr, DB: m.Config.RedisDB, Password: m.Config.RedisPass}
+}
+
+// openDB creates the database if it is missing, connects, and migrates:
+// the schema is always current when the hub runs.
+func (m *Main) openDB(ctx context.Context) error {
+	if m.DB != nil {
+		return nil
+	}
+	if err := postgres.EnsureDatabase(ctx, m.Config.DatabaseURL); err != nil {
+		return err
+	}
+	db := postgres.NewDB(m.Config.DatabaseURL)
+	if err := db.Open(ctx); err != nil {
+		return err
+	}
+	m.DB = db
+	if err := db.Migrate(ctx, m.Log); err != nil {
+		return err
+	}
+	m.Services = Services{
+		Batches:        postgres.NewBatchService(db),
+		Sources:        postgres.NewSourceService(db),
+		References:     postgres.NewReferenceService(db),
+		Organizations:  postgres.NewOrganizationService(db),
+		Projects:       postgres.NewProjectService(db),
+		Volunteers:     postgres.NewVolunteerService(db),
+		Participations: postgres.NewParticipationService(db),
+		UNPlacements:   postgres.NewUNPlacementService(db),
+		Indicators:     postgres.NewIndicatorService(db),
+		Provenance:     postgres.NewProvenanceService(db),
+	}
+	return nil
+}
+
+// openQueue connects to Redis, with an error that says what to fix.
+func (m *Main) openQueue() error {
+	if m.Queue != nil {
+		return nil
+	}
+	q := workers.NewEnqueuer(m.redisOpt())
+	if err := q.Ping(); err != nil {
+		_ = q.Close()
+		return fmt.Errorf("cannot reach Redis at %s (REDIS_ADDR, REDIS_DB %d); start it (e.g. `redis-server --daemonize yes`) or set REDIS_ADDR: %w",
+			m.Config.RedisAddr, m.Config.RedisDB, err)
+	}
+	m.Queue = q
+	return nil
+}
+
+// open opens everything a command that touches data needs.
+func (m *Main) open(ctx context.Context) error {
+	if err := m.openDB(ctx); err != nil {
+		return err
+	}
+	return m.openQueue()
+}
+
+// startWorkers starts the asynq workers in this process.
+func (m *Main) startWorkers() error {
+	m.Workers = workers.New(workers.Config{
+		Redis:           m.redisOpt(),
+		Concurrency:     m.Config.WorkerConcurrency,
+		ShutdownTimeout: m.Config.ShutdownTimeout,
+	}, workers.Deps{Batches: m.Services.Batches, Log: m.Log, Now: m.DB.Now})
+	return m.Workers.Start()
+}
+
+// resolver is the GraphQL root resolver over the services.
+func (m *Main) resolver() *graph.Resolver {
+	s := m.Services
+	return &graph.Resolver{
+		ReferenceService: s.References, OrganizationService: s.Organizations, ProjectService: s.Projects,
+		VolunteerService: s.Volunteers, ParticipationService: s.Participations, UNPlacementService: s.UNPlacements,
+		IndicatorService: s.Indicators, SourceService: s.Sources, ProvenanceService: s.Provenance, Now: m.DB.Now,
+	}
+}
+
+// listen opens the HTTP listener; the address may have port 0.
+func (m *Main) listen() error {
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (HUB_ADDR): %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           m.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// URL is the base URL the server listens on.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// serveHTTP serves until ctx is done, then shuts down gracefully: in-flight
+// requests finish, then the workers finish their in-flight tasks.
+func (m *Main) serveHTTP(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(m.listener) }()
+	m.Log.Info("serving", "url", m.URL(), "graphql", m.URL()+"/graphql", "explorer", m.URL()+"/")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	m.Log.Info("shutting down", "timeout", m.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.Config.ShutdownTimeout)
+	defer cancel()
+	err := m.server.Shutdown(sctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases everything Main opened, workers first so their
+// in-flight tasks can still reach the database.
+func (m *Main) Close() {
+	if m.Workers != nil {
+		m.Workers.Shutdown()
+		m.Workers = nil
+	}
+	if m.Queue != nil {
+		_ = m.Queue.Close()
+		m.Queue = nil
+	}
+	if m.DB != nil {
+		m.DB.Close()
+		m.DB = nil
+	}
+}
+
+// submitBatch stores a feed body as a batch of source and enqueues it. The
+// batch is durable before the queue hears of it; if Redis is down it is
+// still stored, and the reconciler enqueues it later.
+func (m *Main) submitBatch(ctx context.Context, src *hub.Source, filename string, body []byte, lines int) (*hub.Batch, error) {
+	b := &hub.Batch{SourceID: src.ID, Source: src.Name, Format: hub.FormatNDJSON, Filename: filename, Lines: lines}
+	if err := m.Services.Batches.CreateBatch(ctx, b, body); err != nil {
+		return nil, err
+	}
+	if _, err := m.Queue.EnqueueBatch(ctx, b.ID); err != nil {
+		m.Log.Warn("batch stored but not enqueued; the reconciler will enqueue it", "batch", b.ID, "err", err)
+	}
+	return b, nil
+}

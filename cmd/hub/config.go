@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the hub's configuration, read from the environment. Every
+// setting has a default that works on a developer machine with local
+// PostgreSQL and Redis.
+type Config struct {
+	DatabaseURL string // DATABASE_URL
+	RedisAddr   string // REDIS_ADDR
+	RedisDB     int    // REDIS_DB
+	RedisPass   string // REDIS_PASSWORD
+	MeiliURL    string // MEILI_URL: when set, search runs on Meilisearch and workers run in `hub worker`
+	MeiliKey    string // MEILI_KEY
+	Addr        string // HUB_ADDR: where `serve` listens
+	DataDir     string // HUB_DATA_DIR: the embedded search index and other local state
+	LogLevel    string // HUB_LOG_LEVEL: debug, info, warn, error
+	LogFormat   string // HUB_LOG_FORMAT: text or json; default text on a terminal, else json
+
+	WorkerConcurrency int           // HUB_WORKER_CONCURRENCY: 0 means one per CPU
+	ShutdownTimeout   time.Duration // HUB_SHUTDOWN_TIMEOUT: time in-flight requests and tasks get to finish
+}
+
+// configVars documents every variable for `hub help` and the README.
+var configVars = [][3]string{
+	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/birgemiz?sslmode=disable", "PostgreSQL; the database is created and migrated on start"},
+	{"REDIS_ADDR", "127.0.0.1:6379", "Redis for the asynq task queue"},
+	{"REDIS_DB", "0", "Redis database number"},
+	{"REDIS_PASSWORD", "", "Redis password"},
+	{"MEILI_URL", "", "Meilisearch URL; empty means the embedded search engine, and `serve` runs the workers in-process"},
+	{"MEILI_KEY", "", "Meilisearch API key"},
+	{"HUB_ADDR", "127.0.0.1:8080", "where `hub serve` listens"},
+	{"HUB_DATA_DIR", "./data", "local state: the embedded search index"},
+	{"HUB_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"HUB_LOG_FORMAT", "", "text or json; default text on a terminal, json otherwise"},
+	{"HUB_WORKER_CONCURRENCY", "0", "tasks a worker process runs at once; 0 means one per CPU"},
+	{"HUB_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests and tasks get to finish on SIGTERM"},
+}
+
+// LoadConfig reads the configuration from getenv, applying defaults.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		for _, v := range configVars {
+			if v[0] == name {
+				return v[1]
+			}
+		}
+		return ""
+	}
+	c := Config{
+		DatabaseURL: get("DATABASE_URL"),
+		RedisAddr:   get("REDIS_ADDR"),
+		RedisPass:   get("REDIS_PASSWORD"),
+		MeiliURL:    get("MEILI_URL"),
+		MeiliKey:    get("MEILI_KEY"),
+		Addr:        get("HUB_ADDR"),
+		DataDir:     get("HUB_DATA_DIR"),
+		LogLevel:    strings.ToLower(get("HUB_LOG_LEVEL")),
+		LogFormat:   strings.ToLower(get("HUB_LOG_FORMAT")),
+	}
+	var err error
+	if c.RedisDB, err = strconv.Atoi(get("REDIS_DB")); err != nil {
+		return c, fmt.Errorf("REDIS_DB must be a number, got %q", get("REDIS_DB"))
+	}
+	if c.WorkerConcurrency, err = strconv.Atoi(get("HUB_WORKER_CONCURRENCY")); err != nil {
+		return c, fmt.Errorf("HUB_WORKER_CONCURRENCY must be a number, got %q", get("HUB_WORKER_CONCURRENCY"))
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(get("HUB_SHUTDOWN_TIMEOUT")); err != nil {
+		return c, fmt.Errorf("HUB_SHUTDOWN_TIMEOUT must be a duration like 30s, got %q", get("HUB_SHUTDOWN_TIMEOUT"))
+	}
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	return c, c.Validate()
+}
+
+// Validate reports settings that cannot work, saying what to change.
+func (c Config) Validate() error {
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("DATABASE_URL must be a postgres:// URL, got %q", redactURL(c.DatabaseURL))
+	}
+	if _, _, err := net.SplitHostPort(c.RedisAddr); err != nil {
+		return fmt.Errorf("REDIS_ADDR must be host:port, got %q", c.RedisAddr)
+	}
+	if c.RedisDB < 0 || c.RedisDB > 15 {
+		return fmt.Errorf("REDIS_DB must be between 0 and 15, got %d", c.RedisDB)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("HUB_ADDR must be host:port (e.g. 127.0.0.1:8080 or :8080), got %q", c.Addr)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("HUB_LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		return fmt.Errorf("HUB_LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	if c.WorkerConcurrency < 0 {
+		return fmt.Errorf("HUB_WORKER_CONCURRENCY must not be negative")
+	}
+	return nil
+}
+
+// redactURL hides a password in a URL for messages.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		if at := strings.Index(rest, "@"); at >= 0 {
+			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
+				return u[:i+3] + rest[:colon] + ":***" + rest[at:]
+			}
+		}
+	}
+	return u
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,106 @@
+// Command hub is Birgemiz Hub in one binary: the GraphQL API, the feed
+// workers, migrations, and the operator commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `hub — Birgemiz Hub, the national volunteer-data hub
+
+Usage:
+  hub serve                     serve the GraphQL API (and run the workers in-process
+                                when MEILI_URL is empty)
+  hub worker                    run the feed workers alone (scale-out)
+  hub migrate                   create the database if needed and migrate it
+  hub demo [--load-only]        load the bundled demo data through the feed pipeline,
+                                then serve it
+  hub ingest FILE --source NAME submit a local NDJSON feed as a batch and follow it
+  hub sources add NAME --kind KIND [--region KZ-xx] [--description TEXT]
+  hub sources list
+  hub help                      this text and the configuration variables
+
+Configuration comes from the environment:
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "hub:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// Run runs one subcommand. End-to-end tests call it directly.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return flag.ErrHelp
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		printUsage(stdout)
+		return nil
+	}
+	m := NewMain(cfg, newLogger(cfg, stderr), stdout, stderr)
+	defer m.Close()
+	switch cmd {
+	case "serve":
+		return m.runServe(ctx, rest)
+	case "worker":
+		return m.runWorker(ctx, rest)
+	case "migrate":
+		return m.runMigrate(ctx, rest)
+	case "demo":
+		return m.runDemo(ctx, rest)
+	case "ingest":
+		return m.runIngest(ctx, rest)
+	case "sources":
+		return m.runSources(ctx, rest)
+	}
+	printUsage(stderr)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	for _, v := range configVars {
+		def := v[1]
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(w, "  %-24s %s\n  %-24s default: %s\n", v[0], v[2], "", def)
+	}
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.LogFormat
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && isTerminal(f) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

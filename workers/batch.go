@@ -1,0 +1,200 @@
+package workers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/ingest"
+)
+
+// Task types of the batch family.
+const (
+	TypeBatchProcess   = "batch:process"
+	TypeBatchReconcile = "batch:reconcile"
+)
+
+// QueueIngest is the queue batch tasks run on.
+const QueueIngest = "ingest"
+
+// DefaultChunkSize is how many records a batch applies per transaction:
+// large enough for set-based writes to pay, small enough that a crash
+// repeats little work.
+const DefaultChunkSize = 2000
+
+// BatchPayload names the batch a task processes; the body stays in PostgreSQL.
+type BatchPayload struct {
+	BatchID string `json:"batch_id"`
+}
+
+// NewBatchProcessTask returns the task that processes a stored batch. Its
+// task id is derived from the batch id, so enqueueing it again while it is
+// pending or running is refused by asynq instead of running it twice.
+func NewBatchProcessTask(batchID string) (*asynq.Task, []asynq.Option) {
+	b, _ := json.Marshal(BatchPayload{BatchID: batchID})
+	return asynq.NewTask(TypeBatchProcess, b), []asynq.Option{
+		asynq.TaskID("batch:" + batchID), asynq.Queue(QueueIngest), asynq.MaxRetry(20), asynq.Timeout(6 * time.Hour),
+	}
+}
+
+// BatchProcessor applies stored batches. A retry (or a second worker after
+// a crash) resumes at the first line not yet committed.
+type BatchProcessor struct {
+	Batches   hub.BatchService
+	ChunkSize int
+	Log       *slog.Logger
+	// AfterChunk, when set, is called after each committed chunk (tests use
+	// it to crash a worker mid-batch).
+	AfterChunk func(batchID string, c *hub.Chunk)
+}
+
+// ProcessTask implements asynq.Handler.
+func (p *BatchProcessor) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var payload BatchPayload
+	if err := json.Unmarshal(t.Payload(), &payload); err != nil || payload.BatchID == "" {
+		return fmt.Errorf("batch task payload %q: %v: %w", t.Payload(), err, asynq.SkipRetry)
+	}
+	err := p.Process(ctx, payload.BatchID)
+	if err == nil || hub.ErrorCode(err) == hub.EINVALID || hub.ErrorCode(err) == hub.ENOTFOUND {
+		if err != nil {
+			return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+		}
+		return nil
+	}
+	// A transient failure: asynq retries with backoff. On the last attempt
+	// the batch is marked failed so it does not sit in "processing".
+	if retried, ok := asynq.GetRetryCount(ctx); ok {
+		if max, ok := asynq.GetMaxRetry(ctx); ok && retried >= max {
+			p.Log.ErrorContext(ctx, "batch failed after retries", "batch", payload.BatchID, "attempts", retried+1, "err", err)
+			if ferr := p.Batches.FinishBatch(context.WithoutCancel(ctx), payload.BatchID, hub.BatchFailed,
+				"internal error while applying the batch; operators have the details in the logs"); ferr != nil {
+				return errors.Join(err, ferr)
+			}
+		}
+	}
+	return err
+}
+
+// Process applies one batch from where its progress stands to its end.
+func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
+	log := p.Log.With("batch", batchID)
+	b, err := p.Batches.StartBatch(ctx, batchID)
+	if hub.ErrorCode(err) == hub.ECONFLICT {
+		log.InfoContext(ctx, "batch already finished; nothing to do")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	log = log.With("source", b.Source, "attempt", b.Attempts)
+	log.InfoContext(ctx, "batch processing", "lines", b.Lines, "resume_at_line", b.ProcessedLines)
+	body, err := p.Batches.BatchBody(ctx, batchID)
+	if err != nil {
+		return err
+	}
+	if err := ingest.Sniff(body); err != nil {
+		log.WarnContext(ctx, "batch rejected whole", "reason", hub.ErrorMessage(err))
+		return p.Batches.FinishBatch(ctx, batchID, hub.BatchFailed, hub.ErrorMessage(err))
+	}
+
+	size := p.ChunkSize
+	if size <= 0 {
+		size = DefaultChunkSize
+	}
+	dec := ingest.NewDecoder(bytes.NewReader(body))
+	chunk := &hub.Chunk{FromLine: b.ProcessedLines}
+	var total hub.BatchCounts
+	flush := func(toLine int) error {
+		chunk.ToLine = toLine
+		counts, err := p.Batches.ApplyChunk(ctx, batchID, chunk)
+		if err != nil {
+			return err
+		}
+		total = total.Add(counts)
+		if p.AfterChunk != nil {
+			p.AfterChunk(batchID, chunk)
+		}
+		chunk = &hub.Chunk{FromLine: toLine}
+		return nil
+	}
+	for {
+		rec, errs, err := dec.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		if dec.Line() <= b.ProcessedLines {
+			continue // committed by an earlier attempt
+		}
+		if rec != nil {
+			chunk.Records = append(chunk.Records, rec)
+		}
+		chunk.Errors = append(chunk.Errors, errs...)
+		if len(chunk.Records)+len(chunk.Errors) >= size {
+			if err := flush(dec.Line()); err != nil {
+				return err
+			}
+		}
+	}
+	if dec.Line() > chunk.FromLine {
+		if err := flush(dec.Line()); err != nil {
+			return err
+		}
+	}
+	if err := p.Batches.FinishBatch(ctx, batchID, hub.BatchDone, ""); err != nil {
+		return err
+	}
+	log.InfoContext(ctx, "batch done", "created", total.Created, "updated", total.Updated, "deleted", total.Deleted,
+		"unchanged", total.Unchanged, "stale", total.Stale, "failed", total.Failed)
+	return nil
+}
+
+// Reconciler re-enqueues batches that are stored but have no task: received
+// while Redis was down, or whose task vanished with a Redis flush. asynq
+// refuses a duplicate of a task that still exists, so this never runs a
+// batch twice at once; chunk progress makes a rerun resume, not repeat.
+type Reconciler struct {
+	Batches hub.BatchService
+	Queue   *Enqueuer
+	// After is how long a batch may make no progress before it is considered lost.
+	After time.Duration
+	Now   func() time.Time
+	Log   *slog.Logger
+}
+
+// NewBatchReconcileTask returns the periodic reconcile task.
+func NewBatchReconcileTask() *asynq.Task { return asynq.NewTask(TypeBatchReconcile, nil) }
+
+// ProcessTask implements asynq.Handler.
+func (r *Reconciler) ProcessTask(ctx context.Context, _ *asynq.Task) error {
+	_, err := r.Reconcile(ctx)
+	return err
+}
+
+// Reconcile enqueues every lost batch and returns how many it enqueued.
+func (r *Reconciler) Reconcile(ctx context.Context) (int, error) {
+	ids, err := r.Batches.FindUnfinishedBatches(ctx, r.Now().Add(-r.After))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		enqueued, err := r.Queue.EnqueueBatch(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		if enqueued {
+			n++
+			r.Log.InfoContext(ctx, "re-enqueued a batch that had no task", "batch", id)
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,104 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// Config configures the workers.
+type Config struct {
+	Redis       asynq.RedisConnOpt
+	Concurrency int           // handlers running at once; 0 means the number of CPUs
+	ChunkSize   int           // records per batch transaction; 0 means DefaultChunkSize
+	LostAfter   time.Duration // a batch without progress this long is re-enqueued; 0 means 1 minute
+	// ReconcileEvery is the cron spec of the reconciler; "" means "@every 30s".
+	ReconcileEvery  string
+	ShutdownTimeout time.Duration // how long in-flight tasks get to finish; 0 means 30 s
+}
+
+// Deps are the services the handlers use.
+type Deps struct {
+	Batches hub.BatchService
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Workers is the asynq server and scheduler of one process.
+type Workers struct {
+	server    *asynq.Server
+	scheduler *asynq.Scheduler
+	mux       *asynq.ServeMux
+	enqueuer  *Enqueuer
+	Processor *BatchProcessor
+	log       *slog.Logger
+}
+
+// New builds the workers and registers every handler.
+func New(cfg Config, deps Deps) *Workers {
+	if cfg.LostAfter == 0 {
+		cfg.LostAfter = time.Minute
+	}
+	if cfg.ReconcileEvery == "" {
+		cfg.ReconcileEvery = "@every 30s"
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	log := deps.Log.With("component", "workers")
+	w := &Workers{log: log, enqueuer: NewEnqueuer(cfg.Redis)}
+	w.server = asynq.NewServer(cfg.Redis, asynq.Config{
+		Concurrency:     cfg.Concurrency,
+		Queues:          map[string]int{QueueIngest: 3, "default": 1},
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Logger:          slogAdapter{log},
+		LogLevel:        asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			log.ErrorContext(ctx, "task failed", "type", t.Type(), "err", err)
+		}),
+	})
+	w.scheduler = asynq.NewScheduler(cfg.Redis, &asynq.SchedulerOpts{Location: time.UTC, Logger: slogAdapter{log}, LogLevel: asynq.WarnLevel})
+	w.Processor = &BatchProcessor{Batches: deps.Batches, ChunkSize: cfg.ChunkSize, Log: log}
+	reconciler := &Reconciler{Batches: deps.Batches, Queue: w.enqueuer, After: cfg.LostAfter, Now: deps.Now, Log: log}
+	w.mux = asynq.NewServeMux()
+	w.mux.Handle(TypeBatchProcess, w.Processor)
+	w.mux.Handle(TypeBatchReconcile, reconciler)
+	if _, err := w.scheduler.Register(cfg.ReconcileEvery, NewBatchReconcileTask(), asynq.Unique(20*time.Second)); err != nil {
+		panic(fmt.Sprintf("workers: bad reconcile schedule %q: %v", cfg.ReconcileEvery, err))
+	}
+	return w
+}
+
+// Start starts processing tasks and running the schedule.
+func (w *Workers) Start() error {
+	if err := w.server.Start(w.mux); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	if err := w.scheduler.Start(); err != nil {
+		w.server.Shutdown()
+		return fmt.Errorf("start scheduler: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops taking tasks and waits for in-flight ones to finish (up
+// to the shutdown timeout; a batch cut off then resumes at its last chunk).
+func (w *Workers) Shutdown() {
+	w.scheduler.Shutdown()
+	w.server.Shutdown()
+	_ = w.enqueuer.Close()
+}
+
+// slogAdapter routes asynq's logs to slog.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
+func (a slogAdapter) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
+func (a slogAdapter) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
+func (a slogAdapter) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+func (a slogAdapter) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
