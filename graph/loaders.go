@@ -69,26 +69,42 @@ func (a projectArgs) key(parent int64) pageKey {
 
 func newLoaders(r *Resolver, wait time.Duration) *loaders {
 	l := &loaders{}
-	l.organization = byID(wait, r.OrganizationService.FindOrganizationsByIDs, func(o *hub.Organization) int64 { return o.ID })
-	l.project = byID(wait, r.ProjectService.FindProjectsByIDs, func(p *hub.Project) int64 { return p.ID })
-	l.volunteer = byID(wait, r.VolunteerService.FindVolunteersByIDs, func(v *hub.Volunteer) int64 { return v.ID })
+	// Each batch function primes the next level's loaders for the records
+	// it found (see prefetch.go).
+	l.organization = byID(wait, withPrefetch(r, r.OrganizationService.FindOrganizationsByIDs), func(o *hub.Organization) int64 { return o.ID })
+	l.project = byID(wait, withPrefetch(r, r.ProjectService.FindProjectsByIDs), func(p *hub.Project) int64 { return p.ID })
+	l.volunteer = byID(wait, withPrefetch(r, r.VolunteerService.FindVolunteersByIDs), func(v *hub.Volunteer) int64 { return v.ID })
 	l.projectsByOrganization = byPage(wait, func(ctx context.Context, ids []int64, a projectArgs) (map[int64]*hub.Connection[*hub.Project], error) {
-		return r.ProjectService.FindProjectsByOrganizations(ctx, ids, a.Filter, a.Order, a.Page)
+		m, err := r.ProjectService.FindProjectsByOrganizations(ctx, ids, a.Filter, a.Order, a.Page)
+		r.prefetch(ctx, nodesOfPages(m), "edges", "node")
+		return m, err
 	})
 	l.projectCountByOrg = byPage(wait, func(ctx context.Context, ids []int64, a projectArgs) (map[int64]int, error) {
 		return r.ProjectService.CountProjectsByOrganizations(ctx, ids, a.Filter)
 	})
 	l.participationsByVolunteer = byPage(wait, func(ctx context.Context, ids []int64, a hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
-		return r.ParticipationService.FindParticipationsByVolunteers(ctx, ids, a)
+		m, err := r.ParticipationService.FindParticipationsByVolunteers(ctx, ids, a)
+		r.prefetch(ctx, nodesOfPages(m), "edges", "node")
+		return m, err
 	})
 	l.participationsByProject = byPage(wait, func(ctx context.Context, ids []int64, a hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
-		return r.ParticipationService.FindParticipationsByProjects(ctx, ids, a)
+		m, err := r.ParticipationService.FindParticipationsByProjects(ctx, ids, a)
+		r.prefetch(ctx, nodesOfPages(m), "edges", "node")
+		return m, err
 	})
 	l.participationCountByVol = byParent(wait, r.ParticipationService.CountParticipationsByVolunteers)
 	l.participationCountByProj = byParent(wait, r.ParticipationService.CountParticipationsByProjects)
 	l.totalHours = byParent(wait, r.VolunteerService.TotalHours)
-	l.organizationsByVolunteer = byParent(wait, r.OrganizationService.FindOrganizationsForVolunteers)
-	l.unPlacementsByVolunteer = byParent(wait, r.UNPlacementService.FindUNPlacementsByVolunteers)
+	l.organizationsByVolunteer = byParent(wait, func(ctx context.Context, ids []int64) (map[int64][]*hub.Organization, error) {
+		m, err := r.OrganizationService.FindOrganizationsForVolunteers(ctx, ids)
+		r.prefetch(ctx, flatten(m))
+		return m, err
+	})
+	l.unPlacementsByVolunteer = byParent(wait, func(ctx context.Context, ids []int64) (map[int64][]*hub.UNPlacement, error) {
+		m, err := r.UNPlacementService.FindUNPlacementsByVolunteers(ctx, ids)
+		r.prefetch(ctx, flatten(m))
+		return m, err
+	})
 	l.provenance = dataloader.NewBatchedLoader(func(ctx context.Context, keys []recordKey) []*dataloader.Result[[]*hub.Provenance] {
 		byType := make(map[hub.RecordType][]int64)
 		for _, k := range keys {
@@ -177,6 +193,23 @@ func byPage[A any, V any](wait time.Duration, find func(context.Context, []int64
 		}
 		return out
 	}, dataloader.WithWait[pageKey, V](wait))
+}
+
+// withPrefetch wraps a FindXByIDs so its results prime the next level.
+func withPrefetch[V any](r *Resolver, find func(context.Context, []int64) ([]V, error)) func(context.Context, []int64) ([]V, error) {
+	return func(ctx context.Context, ids []int64) ([]V, error) {
+		items, err := find(ctx, ids)
+		r.prefetch(ctx, items)
+		return items, err
+	}
+}
+
+func flatten[V any](m map[int64][]V) []V {
+	var out []V
+	for _, vs := range m {
+		out = append(out, vs...)
+	}
+	return out
 }
 
 func fail[V any](n int, err error) []*dataloader.Result[V] {

@@ -193,6 +193,7 @@ func (r *queryResolver) Organizations(ctx context.Context, filter *OrganizationF
 	if err != nil {
 		return nil, err
 	}
+	r.prefetch(ctx, nodesOf(conn), "edges", "node")
 	return &OrganizationConnection{connection[*hub.Organization]{page: conn, count: func(ctx context.Context) (int, error) {
 		return r.OrganizationService.CountOrganizations(ctx, f)
 	}}}, nil
@@ -211,6 +212,7 @@ func (r *queryResolver) Projects(ctx context.Context, filter *ProjectFilter, ord
 	if err != nil {
 		return nil, err
 	}
+	r.prefetch(ctx, nodesOf(conn), "edges", "node")
 	return &ProjectConnection{connection[*hub.Project]{page: conn, count: func(ctx context.Context) (int, error) {
 		return r.ProjectService.CountProjects(ctx, f)
 	}}}, nil
@@ -229,6 +231,7 @@ func (r *queryResolver) Volunteers(ctx context.Context, filter *VolunteerFilter,
 	if err != nil {
 		return nil, err
 	}
+	r.prefetch(ctx, nodesOf(conn), "edges", "node")
 	return &VolunteerConnection{connection[*hub.Volunteer]{page: conn, count: func(ctx context.Context) (int, error) {
 		return r.VolunteerService.CountVolunteers(ctx, f)
 	}}}, nil
@@ -244,6 +247,7 @@ func (r *queryResolver) UnPlacements(ctx context.Context, filter *UNPlacementFil
 	if err != nil {
 		return nil, err
 	}
+	r.prefetch(ctx, nodesOf(conn), "edges", "node")
 	return &UNPlacementConnection{connection[*hub.UNPlacement]{page: conn, count: func(ctx context.Context) (int, error) {
 		return r.UNPlacementService.CountUNPlacements(ctx, f)
 	}}}, nil

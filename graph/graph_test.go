@@ -1,0 +1,235 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/client"
+
+	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/graph"
+	"github.com/birgemiz/hub/internal/testutil"
+	"github.com/birgemiz/hub/postgres"
+)
+
+type env struct {
+	client  *client.Client
+	counter *testutil.StatementCounter
+	seed    *testutil.Seeder
+	db      *postgres.DB
+}
+
+// setup returns a GraphQL client over the real handler (loaders, error
+// presenter) on a fresh database whose statements are counted.
+func setup(t *testing.T) *env {
+	t.Helper()
+	counter := &testutil.StatementCounter{}
+	db := testutil.NewDBWith(t, func(db *postgres.DB) { db.Tracer = counter })
+	r := &graph.Resolver{
+		ReferenceService:     postgres.NewReferenceService(db),
+		OrganizationService:  postgres.NewOrganizationService(db),
+		ProjectService:       postgres.NewProjectService(db),
+		VolunteerService:     postgres.NewVolunteerService(db),
+		ParticipationService: postgres.NewParticipationService(db),
+		UNPlacementService:   postgres.NewUNPlacementService(db),
+		IndicatorService:     postgres.NewIndicatorService(db),
+		SourceService:        postgres.NewSourceService(db),
+		ProvenanceService:    postgres.NewProvenanceService(db),
+		Now:                  func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) },
+	}
+	h := graph.NewHandler(r, slog.New(slog.DiscardHandler), graph.HandlerOptions{})
+	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db}
+}
+
+// seedOrgsWithProjects makes orgs organizations across regions, each with
+// perOrg projects.
+func (e *env) seedOrgsWithProjects(orgs, perOrg int) {
+	regions := hub.Regions()
+	var recs []*hub.FeedRecord
+	for o := range orgs {
+		region := regions[o%len(regions)].Code
+		recs = append(recs, testutil.Org(fmt.Sprintf("o%d", o), fmt.Sprintf("Ұйым %03d", o), region))
+		for p := range perOrg {
+			recs = append(recs, testutil.Project(fmt.Sprintf("o%d-p%d", o, p), fmt.Sprintf("o%d", o), fmt.Sprintf("Жоба %03d-%02d", o, p), region))
+		}
+	}
+	e.seed.Apply(recs...)
+}
+
+// statements runs query and returns the SQL statements it cost.
+func (e *env) statements(t *testing.T, query string, resp any) []string {
+	t.Helper()
+	e.counter.Reset()
+	e.query(t, query, resp)
+	return e.counter.Statements()
+}
+
+// query runs query, fails the test on any GraphQL error, and decodes data
+// into resp (fields resp does not name are ignored).
+func (e *env) query(t *testing.T, query string, resp any, opts ...client.Option) {
+	t.Helper()
+	raw, err := e.client.RawPost(query, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Errors) > 0 && string(raw.Errors) != "null" {
+		t.Fatalf("query errors: %s", raw.Errors)
+	}
+	b, _ := json.Marshal(raw.Data)
+	if err := json.Unmarshal(b, resp); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatementCount_ProjectsWithOrganizationRegionDirections(t *testing.T) {
+	t.Parallel()
+	const query = `{ projects(first: 100) { totalCount edges { node {
+		title(lang: KK) organization { name(lang: RU) region { code name(lang: EN) } }
+		region { code name } directions { code name(lang: RU) } } } } }`
+	var resp struct {
+		Projects struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					Title        string
+					Organization struct{ Name string }
+					Region       struct{ Code string }
+					Directions   []struct{ Code string }
+				}
+			}
+		}
+	}
+	counts := map[int]int{}
+	for _, n := range []int{10, 100} {
+		e := setup(t)
+		e.seedOrgsWithProjects(n/2, 2)
+		stmts := e.statements(t, query, &resp)
+		if got := len(resp.Projects.Edges); got != n || resp.Projects.TotalCount != n {
+			t.Fatalf("%d projects seeded: got %d edges, totalCount %d", n, got, resp.Projects.TotalCount)
+		}
+		for _, edge := range resp.Projects.Edges {
+			if edge.Node.Organization.Name == "" || edge.Node.Region.Code == "" || len(edge.Node.Directions) != 2 {
+				t.Fatalf("incomplete node: %+v", edge.Node)
+			}
+		}
+		counts[n] = len(stmts)
+		t.Logf("%d projects: %d statements:\n%s", n, len(stmts), strings.Join(stmts, "\n---\n"))
+	}
+	if counts[10] != counts[100] {
+		t.Fatalf("statement count grows with rows: 10 projects → %d, 100 projects → %d", counts[10], counts[100])
+	}
+	// projects, count, organizations, regions, directions
+	if counts[100] > 5 {
+		t.Fatalf("100 projects with organization, region and directions cost %d statements, want ≤ 5", counts[100])
+	}
+}
+
+func TestStatementCount_OrganizationsWithFirstTenProjects(t *testing.T) {
+	t.Parallel()
+	const query = `{ organizations(first: 50) { totalCount edges { node {
+		name region { code } projects(first: 10) { totalCount pageInfo { hasNextPage } edges { node {
+			title region { code } directions { code } } } } } } } }`
+	var resp struct {
+		Organizations struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					Name     string
+					Projects struct {
+						TotalCount int
+						PageInfo   struct{ HasNextPage bool }
+						Edges      []struct{ Node struct{ Title string } }
+					}
+				}
+			}
+		}
+	}
+	counts := map[int]int{}
+	for _, n := range []int{5, 50} {
+		e := setup(t)
+		e.seedOrgsWithProjects(n, 12)
+		stmts := e.statements(t, query, &resp)
+		if got := len(resp.Organizations.Edges); got != n {
+			t.Fatalf("%d organizations seeded, got %d", n, got)
+		}
+		for _, edge := range resp.Organizations.Edges {
+			p := edge.Node.Projects
+			if len(p.Edges) != 10 || p.TotalCount != 12 || !p.PageInfo.HasNextPage {
+				t.Fatalf("organization %s: %d projects, totalCount %d, hasNextPage %v; want 10, 12, true",
+					edge.Node.Name, len(p.Edges), p.TotalCount, p.PageInfo.HasNextPage)
+			}
+		}
+		counts[n] = len(stmts)
+		t.Logf("%d organizations: %d statements:\n%s", n, len(stmts), strings.Join(stmts, "\n---\n"))
+	}
+	if counts[5] != counts[50] {
+		t.Fatalf("statement count grows with rows: 5 organizations → %d, 50 → %d", counts[5], counts[50])
+	}
+	// organizations, count, projects per organization, counts per organization, regions, directions
+	if counts[50] > 6 {
+		t.Fatalf("50 organizations × 10 projects cost %d statements, want ≤ 6", counts[50])
+	}
+}
+
+func TestStatementCount_VolunteersParticipationsProjects(t *testing.T) {
+	t.Parallel()
+	const query = `{ volunteers(first: 50) { edges { node { ageBand totalHours organizations { name }
+		participations(first: 5) { totalCount edges { node { hours project { title organization { name } } } } } } } } }`
+	var resp struct {
+		Volunteers struct {
+			Edges []struct {
+				Node struct {
+					AgeBand        string
+					TotalHours     float64
+					Organizations  []struct{ Name string }
+					Participations struct {
+						TotalCount int
+						Edges      []struct {
+							Node struct {
+								Hours   float64
+								Project struct {
+									Title        string
+									Organization struct{ Name string }
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	counts := map[int]int{}
+	for _, n := range []int{5, 50} {
+		e := setup(t)
+		e.seedOrgsWithProjects(3, 2)
+		var recs []*hub.FeedRecord
+		for v := range n {
+			recs = append(recs, testutil.Volunteer(fmt.Sprintf("v%d", v), "KZ-11", "o0", "o1"))
+			for p := range 3 {
+				recs = append(recs, testutil.Participation(fmt.Sprintf("v%d-p%d", v, p), fmt.Sprintf("v%d", v), fmt.Sprintf("o%d-p0", p), 2.5))
+			}
+		}
+		e.seed.Apply(recs...)
+		stmts := e.statements(t, query, &resp)
+		if got := len(resp.Volunteers.Edges); got != n {
+			t.Fatalf("%d volunteers seeded, got %d", n, got)
+		}
+		for _, edge := range resp.Volunteers.Edges {
+			v := edge.Node
+			if v.TotalHours != 7.5 || v.Participations.TotalCount != 3 || len(v.Organizations) != 2 || v.AgeBand != "AGE_25_34" ||
+				v.Participations.Edges[0].Node.Project.Organization.Name == "" {
+				t.Fatalf("volunteer: %+v", v)
+			}
+		}
+		counts[n] = len(stmts)
+		t.Logf("%d volunteers: %d statements:\n%s", n, len(stmts), strings.Join(stmts, "\n---\n"))
+	}
+	if counts[5] != counts[50] {
+		t.Fatalf("statement count grows with rows: 5 volunteers → %d, 50 → %d", counts[5], counts[50])
+	}
+	t.Logf("50 volunteers with participations, projects and organizations: %d statements", counts[50])
+}

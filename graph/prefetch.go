@@ -1,0 +1,236 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// Prefetching makes batching deterministic. gqlgen resolves the items of a
+// list in goroutines and a dataloader batches the keys that arrive within
+// its wait; on a busy machine some items start late and a level splits into
+// several queries. So whoever learns a level's records first — a root
+// connection resolver, or the batch function that loaded them — asks the
+// loaders of the next level for every key the query will need, in one
+// call. The items' own resolvers then find their results in the loaders'
+// caches. The wait remains only a fallback for paths not covered here.
+
+// selected returns the fields the query selects below the current field,
+// following path (e.g. "edges", "node"), one entry per alias.
+func selected(ctx context.Context, path ...string) []graphql.CollectedField {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return nil
+	}
+	oc := graphql.GetOperationContext(ctx)
+	fields := []graphql.CollectedField{fc.Field}
+	for _, name := range append(path, "") {
+		var next []graphql.CollectedField
+		for _, f := range fields {
+			for _, c := range graphql.CollectFields(oc, f.Selections, nil) {
+				if name == "" || c.Name == name {
+					next = append(next, c)
+				}
+			}
+		}
+		fields = next
+	}
+	return fields
+}
+
+// args decodes a selected field's arguments (defaults applied) into dst,
+// reporting false when they cannot be read this way; the field then loads
+// without prefetch.
+func args(ctx context.Context, f graphql.CollectedField, dst any) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	b, err := json.Marshal(f.ArgumentMap(graphql.GetOperationContext(ctx).Variables))
+	return err == nil && json.Unmarshal(b, dst) == nil
+}
+
+type connArgs struct {
+	Filter  *ProjectFilter `json:"filter"`
+	OrderBy *ProjectOrder  `json:"orderBy"`
+	First   *int           `json:"first"`
+	After   *string        `json:"after"`
+}
+
+// prefetch primes the loaders for the fields selected on nodes, which the
+// field of ctx returns (below path).
+func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
+	l, ok := ctx.Value(loadersKey{}).(*loaders)
+	if !ok {
+		return
+	}
+	fields := selected(ctx, path...)
+	if len(fields) == 0 {
+		return
+	}
+	switch ns := nodes.(type) {
+	case []*hub.Project:
+		ids := idsOf(ns, func(p *hub.Project) int64 { return p.ID })
+		for _, f := range fields {
+			switch f.Name {
+			case "organization":
+				prime(ctx, f, l.organization, refsOf(ns, func(p *hub.Project) *int64 { return p.OrganizationID }))
+			case "participations":
+				prefetchParticipations(ctx, f, ids, l.participationsByProject, l.participationCountByProj)
+			case "provenance":
+				prime(ctx, f, l.provenance, recordKeys(hub.TypeProject, ids))
+			}
+		}
+	case []*hub.Organization:
+		ids := idsOf(ns, func(o *hub.Organization) int64 { return o.ID })
+		for _, f := range fields {
+			switch f.Name {
+			case "projects":
+				var a connArgs
+				if !args(ctx, f, &a) {
+					continue
+				}
+				pf, err := projectFilter(a.Filter)
+				if err != nil {
+					continue
+				}
+				pa := projectArgs{Filter: pf, Order: projectOrder(a.OrderBy), Page: page(a.First, a.After, 10)}
+				keys := make([]pageKey, len(ids))
+				for i, id := range ids {
+					keys[i] = pa.key(id)
+				}
+				prime(ctx, f, l.projectsByOrganization, keys)
+				if hasField(ctx, f, "totalCount") {
+					prime(ctx, f, l.projectCountByOrg, keys)
+				}
+			case "provenance":
+				prime(ctx, f, l.provenance, recordKeys(hub.TypeOrganization, ids))
+			}
+		}
+	case []*hub.Volunteer:
+		ids := idsOf(ns, func(v *hub.Volunteer) int64 { return v.ID })
+		for _, f := range fields {
+			switch f.Name {
+			case "totalHours":
+				prime(ctx, f, l.totalHours, ids)
+			case "organizations":
+				prime(ctx, f, l.organizationsByVolunteer, ids)
+			case "unPlacements":
+				prime(ctx, f, l.unPlacementsByVolunteer, ids)
+			case "participations":
+				prefetchParticipations(ctx, f, ids, l.participationsByVolunteer, l.participationCountByVol)
+			case "provenance":
+				prime(ctx, f, l.provenance, recordKeys(hub.TypeVolunteer, ids))
+			}
+		}
+	case []*hub.Participation:
+		for _, f := range fields {
+			switch f.Name {
+			case "volunteer":
+				prime(ctx, f, l.volunteer, refsOf(ns, func(p *hub.Participation) *int64 { return p.VolunteerID }))
+			case "project":
+				prime(ctx, f, l.project, refsOf(ns, func(p *hub.Participation) *int64 { return p.ProjectID }))
+			case "provenance":
+				prime(ctx, f, l.provenance, recordKeys(hub.TypeParticipation, idsOf(ns, func(p *hub.Participation) int64 { return p.ID })))
+			}
+		}
+	case []*hub.UNPlacement:
+		for _, f := range fields {
+			switch f.Name {
+			case "volunteer":
+				prime(ctx, f, l.volunteer, refsOf(ns, func(u *hub.UNPlacement) *int64 { return u.VolunteerID }))
+			case "provenance":
+				prime(ctx, f, l.provenance, recordKeys(hub.TypeUNPlacement, idsOf(ns, func(u *hub.UNPlacement) int64 { return u.ID })))
+			}
+		}
+	}
+}
+
+func prefetchParticipations(ctx context.Context, f graphql.CollectedField, ids []int64,
+	pages *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]], counts *dataloader.Loader[int64, int]) {
+	var a connArgs
+	if !args(ctx, f, &a) {
+		return
+	}
+	b, _ := json.Marshal(page(a.First, a.After, 10))
+	keys := make([]pageKey, len(ids))
+	for i, id := range ids {
+		keys[i] = pageKey{id, string(b)}
+	}
+	prime(ctx, f, pages, keys)
+	if hasField(ctx, f, "totalCount") {
+		prime(ctx, f, counts, ids)
+	}
+}
+
+// prime asks loader for keys without waiting for them. It calls Load in a
+// loop on purpose: LoadMany starts a goroutine per key, which brings back
+// the very timing this file exists to avoid. The loads carry the field f
+// they are for, so the batch function, which sees the first load's
+// context, prefetches the level below f.
+func prime[K comparable, V any](ctx context.Context, f graphql.CollectedField, loader *dataloader.Loader[K, V], keys []K) {
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: f})
+	for _, k := range keys {
+		loader.Load(ctx, k)
+	}
+}
+
+// hasField reports whether f selects a direct child called name.
+func hasField(ctx context.Context, f graphql.CollectedField, name string) bool {
+	for _, c := range graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, nil) {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func idsOf[T any](items []T, id func(T) int64) []int64 {
+	out := make([]int64, len(items))
+	for i, it := range items {
+		out[i] = id(it)
+	}
+	return out
+}
+
+// refsOf returns the distinct non-nil references of items.
+func refsOf[T any](items []T, ref func(T) *int64) []int64 {
+	seen := make(map[int64]bool, len(items))
+	var out []int64
+	for _, it := range items {
+		if id := ref(it); id != nil && !seen[*id] {
+			seen[*id] = true
+			out = append(out, *id)
+		}
+	}
+	return out
+}
+
+func recordKeys(t hub.RecordType, ids []int64) []recordKey {
+	out := make([]recordKey, len(ids))
+	for i, id := range ids {
+		out[i] = recordKey{t, id}
+	}
+	return out
+}
+
+func nodesOf[T any](c *hub.Connection[T]) []T {
+	out := make([]T, len(c.Edges))
+	for i, e := range c.Edges {
+		out[i] = e.Node
+	}
+	return out
+}
+
+func nodesOfPages[T any](pages map[int64]*hub.Connection[T]) []T {
+	var out []T
+	for _, c := range pages {
+		out = append(out, nodesOf(c)...)
+	}
+	return out
+}
