@@ -12,7 +12,9 @@ import (
 type Enqueuer struct{ client *asynq.Client }
 
 // NewEnqueuer returns an Enqueuer on Redis.
-func NewEnqueuer(redis asynq.RedisConnOpt) *Enqueuer { return &Enqueuer{client: asynq.NewClient(redis)} }
+func NewEnqueuer(redis asynq.RedisConnOpt) *Enqueuer {
+	return &Enqueuer{client: asynq.NewClient(redis)}
+}
 
 // Close closes the Redis connection.
 func (e *Enqueuer) Close() error { return e.client.Close() }
