@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -171,5 +172,9 @@ func list(s []string) []string {
 	return s
 }
 
-// sortKey is the lower-cased text in fallback order, for sorting by name or title.
-func sortKey(t hub.LocalizedText) string { return strings.ToLower(t.Get("")) }
+// sortKey is the text in fallback order, lower-cased and without leading
+// quotes or punctuation («Теплые встречи» sorts under т), for sorting by
+// name or title.
+func sortKey(t hub.LocalizedText) string {
+	return strings.ToLower(strings.TrimLeftFunc(t.Get(""), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
+}

@@ -56,7 +56,7 @@ CREATE TABLE organizations (
     name_kk         text,
     name_ru         text,
     name_en         text,
-    sort_name       text NOT NULL,
+    sort_name       text NOT NULL COLLATE "kk-KZ-x-icu", -- Kazakh order covers Russian and Latin too
     bin             text CHECK (bin ~ '^[0-9]{12}$'),
     kind            text NOT NULL,
     region_code     text REFERENCES regions (code),
@@ -83,7 +83,7 @@ CREATE TABLE projects (
     title_kk           text,
     title_ru           text,
     title_en           text,
-    sort_title         text NOT NULL,
+    sort_title         text NOT NULL COLLATE "kk-KZ-x-icu",
     description_kk     text,
     description_ru     text,
     description_en     text,
