@@ -18,8 +18,8 @@ type Batch struct {
 	Filename       string // as submitted, for operators; may be empty
 	BodySize       int64
 	BodySHA256     []byte
-	Lines          int // non-blank lines in the body
-	ProcessedLines int // lines whose outcome is committed
+	Lines          int // records in the body: its non-blank lines
+	ProcessedLines int // the physical line number (blank lines count) up to which outcomes are committed; where a retry resumes
 	Counts         BatchCounts
 	Error          string // why the whole batch failed, when it did
 	ReceivedAt     time.Time

@@ -71,15 +71,18 @@ func Regions() []Region {
 	}
 }
 
-// IsRegionCode reports whether code is one of the 20 ISO 3166-2:KZ codes the hub knows.
-func IsRegionCode(code string) bool {
+// regionCodes is the set of region codes, built once: validation checks
+// every record against it.
+var regionCodes = func() map[string]bool {
+	m := make(map[string]bool)
 	for _, r := range Regions() {
-		if r.Code == code {
-			return true
-		}
+		m[r.Code] = true
 	}
-	return false
-}
+	return m
+}()
+
+// IsRegionCode reports whether code is one of the 20 ISO 3166-2:KZ codes the hub knows.
+func IsRegionCode(code string) bool { return regionCodes[code] }
 
 // directionDefs is the direction vocabulary: code, names, and the category
 // words (Russian, Kazakh in both scripts, the national programme's

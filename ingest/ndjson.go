@@ -3,8 +3,6 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
-	"errors"
 	"io"
 	"unicode/utf8"
 
@@ -64,9 +62,6 @@ func (d *Decoder) Next() (rec *hub.FeedRecord, errs []hub.RecordError, err error
 			continue // d.err is set
 		}
 		d.line++
-		if d.line == 1 {
-			line = bytes.TrimPrefix(line, bom)
-		}
 		if tooLong {
 			if blank {
 				continue
@@ -82,12 +77,17 @@ func (d *Decoder) Next() (rec *hub.FeedRecord, errs []hub.RecordError, err error
 	}
 }
 
-// readLine reads one line and returns it without its terminator. The slice
-// is valid until the next call. For a line over MaxLineBytes it returns
-// tooLong and whether the line held only white space, not the line. ok is
-// false when no line was read; d.err then says why.
+// readLine reads one line and returns it without its terminator, and
+// without the UTF-8 byte order mark some Windows tools put before the first
+// line. The slice is valid until the next call. For a line over
+// MaxLineBytes it returns tooLong and whether the line held only white
+// space, not the line. ok is false when no line was read; d.err then says
+// why.
 func (d *Decoder) readLine() (line []byte, tooLong, blank, ok bool) {
 	frag, err := d.r.ReadSlice('\n')
+	if d.line == 0 {
+		frag = bytes.TrimPrefix(frag, bom)
+	}
 	if err == bufio.ErrBufferFull {
 		d.long = append(d.long[:0], frag...)
 		n := len(frag)
@@ -202,7 +202,7 @@ func Sniff(body []byte) error {
 		return false
 	})
 	if !found {
-		return hub.Errorf(hub.EINVALID, "empty feed: the body has no records")
+		return hub.Errorf(hub.EINVALID, "empty feed")
 	}
 	return err
 }
@@ -213,7 +213,9 @@ func sniffLine(n int, line []byte) error {
 		e.Message = "not an NDJSON feed: " + e.Message
 		return e
 	}
-	line = bytes.TrimSpace(line)
+	// Only JSON white space: the line is not blank (the caller checked), so
+	// something is left to look at.
+	line = bytes.Trim(line, " \t\r\n")
 	switch {
 	case len(line) > MaxLineBytes:
 		return notFeed("line %d is longer than 1048576 bytes (1 MiB); %s", n, feedShape)
@@ -225,15 +227,13 @@ func sniffLine(n int, line []byte) error {
 		return notFeed("line %d starts a JSON array; %s, not an array", n, feedShape)
 	case line[0] != '{':
 		return notFeed("line %d is not a JSON object (%s)", n, feedShape)
-	case !json.Valid(line):
+	case !validJSON(line):
 		return notFeed("line %d is not a complete JSON object (pretty-printed JSON?); %s", n, feedShape)
 	}
 	for _, m := range members(line, nil) {
-		if m.key == "type" {
+		if string(m.key) == "type" {
 			return nil
 		}
 	}
 	return notFeed(`line %d is a JSON object without a "type" key; %s`, n, feedShape)
 }
-
-var _ = errors.New

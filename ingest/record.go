@@ -1,7 +1,7 @@
 package ingest
 
 import (
-	"crypto/sha256"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,8 +25,13 @@ type recordDecoder struct {
 	errs    []hub.RecordError
 	dropped int // errors past MaxErrorsPerLine
 
+	lineBuf []byte // the line being decoded
+	lineStr string // the same as a string, made on first use; see unq
+
 	top, data, sub []member
 	items          [][]byte
+	dirCache       map[string]string // category word → direction code, "" for unknown
+	hashBuf        []byte
 }
 
 func (d *recordDecoder) add(field, format string, args ...any) {
@@ -60,11 +65,12 @@ func (d *recordDecoder) fail(format string, args ...any) (*hub.FeedRecord, []hub
 // decode decodes one non-blank line (without its line terminator).
 func (d *recordDecoder) decode(line []byte, n int) (*hub.FeedRecord, []hub.RecordError) {
 	d.line, d.errs, d.dropped = n, nil, 0
+	d.lineBuf, d.lineStr = line, ""
 
 	if !utf8.Valid(line) {
 		return d.fail("line is not valid UTF-8")
 	}
-	if !json.Valid(line) {
+	if !validJSON(line) {
 		return d.fail("line is not valid JSON: %s", syntaxError(line))
 	}
 	i := skipSpace(line, 0)
@@ -72,30 +78,23 @@ func (d *recordDecoder) decode(line []byte, n int) (*hub.FeedRecord, []hub.Recor
 		return d.fail(`line is %s, not a JSON object (a feed has one {"type":…,"id":…} object per line)`, kindOf(line[i:]))
 	}
 
-	d.top = members(line, d.top[:0])
+	d.top = d.unique(members(line, d.top[:0]), "")
 	var typ, id, op, updated, data []byte
-	for i, m := range d.top {
-		var slot *[]byte
-		switch m.key {
+	for _, m := range d.top {
+		switch string(m.key) {
 		case "type":
-			slot = &typ
+			typ = m.val
 		case "id":
-			slot = &id
+			id = m.val
 		case "op":
-			slot = &op
+			op = m.val
 		case "updated_at":
-			slot = &updated
+			updated = m.val
 		case "data":
-			slot = &data
+			data = m.val
 		default:
 			d.add(fieldKey(m.key), "unknown key; a line has only type, id, op, updated_at and data")
-			continue
 		}
-		if dupKey(d.top[:i], m.key) {
-			d.add(m.key, "appears more than once")
-			continue
-		}
-		*slot = m.val
 	}
 
 	rec := &hub.FeedRecord{Line: n, Op: hub.OpUpsert}
@@ -105,7 +104,7 @@ func (d *recordDecoder) decode(line []byte, n int) (*hub.FeedRecord, []hub.Recor
 		rec.Op = ""
 		if !isString(op) {
 			d.add("op", `must be "upsert" or "delete", not %s`, kindOf(op))
-		} else if s := hub.FeedOp(unquote(op)); s == hub.OpUpsert || s == hub.OpDelete {
+		} else if s := hub.FeedOp(d.unq(op)); s == hub.OpUpsert || s == hub.OpDelete {
 			rec.Op = s
 		} else {
 			d.add("op", `%q is not an operation; use "upsert" or "delete"`, clip(string(s)))
@@ -113,7 +112,7 @@ func (d *recordDecoder) decode(line []byte, n int) (*hub.FeedRecord, []hub.Recor
 	}
 	if updated == nil || isNull(updated) {
 		d.add("updated_at", "is required (an RFC 3339 timestamp like 2026-01-13T10:00:00Z)")
-	} else if t, ok := parseInstant(updated); !ok {
+	} else if t, ok := d.parseInstant(updated); !ok {
 		d.add("updated_at", "must be an RFC 3339 timestamp like 2026-01-13T10:00:00Z, or a date like 2026-01-13")
 	} else if t.Before(hub.MinDate) || !t.Before(hub.MaxDate.AddDate(0, 0, 1)) {
 		d.add("updated_at", "is out of range (%d–%d)", hub.MinDate.Year(), hub.MaxDate.Year())
@@ -142,14 +141,31 @@ func (d *recordDecoder) decode(line []byte, n int) (*hub.FeedRecord, []hub.Recor
 		}
 		return nil, d.result()
 	}
-	if err := hashRecord(rec); err != nil {
-		return d.fail("record could not be hashed: %v", err)
-	}
+	d.hashBuf = hashRecord(rec, d.hashBuf[:0])
 	if refused != "" {
 		d.add("data.consent_ref", "%s", refused)
 		return rec, d.result()
 	}
 	return rec, nil
+}
+
+// unq is unquote for values a record keeps. A literal without escapes
+// becomes a substring of one string copy of the whole line, made once,
+// instead of a string of its own: a project line has a dozen strings, and
+// one allocation in place of twelve saves a tenth of the decoding time. The
+// record then shares that copy; the store copies what it writes.
+func (d *recordDecoder) unq(v []byte) string {
+	if len(v) < 2 || len(d.lineBuf) == 0 {
+		return unquote(v)
+	}
+	off := cap(d.lineBuf) - cap(v) // v is d.lineBuf[off:…] when it points into the line
+	if off < 0 || off+len(v) > len(d.lineBuf) || &d.lineBuf[off] != &v[0] || bytes.IndexByte(v, '\\') >= 0 {
+		return unquote(v)
+	}
+	if d.lineStr == "" {
+		d.lineStr = string(d.lineBuf)
+	}
+	return d.lineStr[off+1 : off+len(v)-1]
 }
 
 func (d *recordDecoder) recordType(v []byte) hub.RecordType {
@@ -159,7 +175,7 @@ func (d *recordDecoder) recordType(v []byte) hub.RecordType {
 	case !isString(v):
 		d.add("type", "must be a string, one of %s", recordTypeList)
 	default:
-		t := hub.RecordType(unquote(v))
+		t := hub.RecordType(d.unq(v))
 		if t.Valid() {
 			return t
 		}
@@ -181,44 +197,4 @@ func syntaxError(line []byte) string {
 		return strings.TrimPrefix(err.Error(), "json: ")
 	}
 	return "unexpected input"
-}
-
-// hashed is what a record's hash covers: everything it carries except its
-// line and updated_at, so that a resent record with a new timestamp and the
-// same content hashes the same and the store can skip it.
-type hashed struct {
-	Type          hub.RecordType
-	ExternalID    string
-	Op            hub.FeedOp
-	Organization  *hub.Organization  `json:",omitempty"`
-	Project       *hub.Project       `json:",omitempty"`
-	Volunteer     *hub.Volunteer     `json:",omitempty"`
-	Participation *hub.Participation `json:",omitempty"`
-	UNPlacement   *hub.UNPlacement   `json:",omitempty"`
-	Indicator     *hub.Indicator     `json:",omitempty"`
-
-	OrganizationRef  string                 `json:",omitempty"`
-	OrganizationRefs []string               `json:",omitempty"`
-	VolunteerRef     string                 `json:",omitempty"`
-	ProjectRef       string                 `json:",omitempty"`
-	Personal         *hub.VolunteerPersonal `json:",omitempty"`
-}
-
-// hashRecord sets rec.Hash. JSON of the domain structs is deterministic
-// (fields in declaration order, no maps) and picks up fields added to the
-// domain later without anyone remembering to extend a hand-written encoding.
-func hashRecord(rec *hub.FeedRecord) error {
-	b, err := json.Marshal(hashed{
-		Type: rec.Type, ExternalID: rec.ExternalID, Op: rec.Op,
-		Organization: rec.Organization, Project: rec.Project, Volunteer: rec.Volunteer,
-		Participation: rec.Participation, UNPlacement: rec.UNPlacement, Indicator: rec.Indicator,
-		OrganizationRef: rec.OrganizationRef, OrganizationRefs: rec.OrganizationRefs,
-		VolunteerRef: rec.VolunteerRef, ProjectRef: rec.ProjectRef, Personal: rec.Personal,
-	})
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(b)
-	rec.Hash = sum[:]
-	return nil
 }

@@ -20,16 +20,7 @@ const (
 // decodeData reads the data object of an upsert into rec. It returns the
 // message for personal fields refused for want of consent, or "".
 func (d *recordDecoder) decodeData(rec *hub.FeedRecord, v []byte) (refused string) {
-	ms := members(v, d.data[:0])
-	uniq := ms[:0]
-	for _, m := range ms {
-		if dupKey(uniq, m.key) {
-			d.add("data."+fieldKey(m.key), "appears more than once")
-			continue
-		}
-		uniq = append(uniq, m)
-	}
-	d.data = uniq
+	d.data = d.unique(members(v, d.data[:0]), "data")
 
 	switch rec.Type {
 	case hub.TypeOrganization:
@@ -48,7 +39,7 @@ func (d *recordDecoder) decodeData(rec *hub.FeedRecord, v []byte) (refused strin
 	return refused
 }
 
-func (d *recordDecoder) unknown(t hub.RecordType, key string) {
+func (d *recordDecoder) unknown(t hub.RecordType, key []byte) {
 	d.add("data."+fieldKey(key), "unknown field for type %s", t)
 }
 
@@ -56,7 +47,7 @@ func (d *recordDecoder) unknown(t hub.RecordType, key string) {
 // the field already has an error (a wrong type reads as empty too).
 func (d *recordDecoder) require(empty bool, field, msg string) {
 	if empty && !d.hasErrorOn(field, len(d.errs)) {
-		d.add(field, msg)
+		d.add(field, "%s", msg)
 	}
 }
 
@@ -83,31 +74,40 @@ func (d *recordDecoder) validate(err error) {
 	}
 }
 
-// hasErrorOn reports whether one of the first n errors concerns field, a
-// part of it or a field it is part of ("data.title" and "data.title.ru").
-// lat and lon count as one field: Validate's "lat and lon come together"
-// only restates that one of them could not be read.
+// hasErrorOn reports whether one of the first n errors makes Validate's
+// error on field a restatement: an error on the field itself, on a field
+// holding it, or on a member of it ("data.title.ru" could not be read, so
+// "data.title" is empty). An error on one list entry ("data.sdgs[1]") does
+// not hide what Validate finds in the others. lat and lon count as one
+// field: "lat and lon come together" only restates that one of them could
+// not be read.
 func (d *recordDecoder) hasErrorOn(field string, n int) bool {
 	for _, e := range d.errs[:n] {
-		if overlaps(e.Field, field) || (field == "data.lat" && overlaps(e.Field, "data.lon")) {
+		if covers(e.Field, field) || (field == "data.lat" && covers(e.Field, "data.lon")) {
 			return true
 		}
 	}
 	return false
 }
 
-func overlaps(a, b string) bool {
-	if len(a) < len(b) {
-		a, b = b, a
+// covers reports whether an error on field had makes an error on field
+// want redundant.
+func covers(had, want string) bool {
+	switch {
+	case had == want:
+		return true
+	case len(had) > len(want):
+		return strings.HasPrefix(had, want) && had[len(want)] == '.'
+	default:
+		return strings.HasPrefix(want, had) && (want[len(had)] == '.' || want[len(had)] == '[')
 	}
-	return strings.HasPrefix(a, b) && (len(a) == len(b) || a[len(b)] == '.' || a[len(b)] == '[')
 }
 
 func (d *recordDecoder) organization(rec *hub.FeedRecord) {
 	o := &hub.Organization{}
 	for _, m := range d.data {
 		v := m.val
-		switch m.key {
+		switch string(m.key) {
 		case "name":
 			o.Name = d.text("data.name", v)
 		case "bin":
@@ -144,7 +144,7 @@ func (d *recordDecoder) project(rec *hub.FeedRecord) {
 	p := &hub.Project{}
 	for _, m := range d.data {
 		v := m.val
-		switch m.key {
+		switch string(m.key) {
 		case "title":
 			p.Title = d.text("data.title", v)
 		case "description":
@@ -204,7 +204,7 @@ func (d *recordDecoder) volunteer(rec *hub.FeedRecord) (refused string) {
 	var p hub.VolunteerPersonal
 	for _, m := range d.data {
 		val := m.val
-		switch m.key {
+		switch string(m.key) {
 		case "region":
 			v.RegionCode = d.code("data.region", val)
 		case "gender":
@@ -286,7 +286,7 @@ func (d *recordDecoder) participation(rec *hub.FeedRecord) {
 	p := &hub.Participation{}
 	for _, m := range d.data {
 		v := m.val
-		switch m.key {
+		switch string(m.key) {
 		case "volunteer_id":
 			rec.VolunteerRef = d.ref("data.volunteer_id", v, false)
 		case "project_id":
@@ -313,7 +313,7 @@ func (d *recordDecoder) unPlacement(rec *hub.FeedRecord) {
 	u := &hub.UNPlacement{}
 	for _, m := range d.data {
 		v := m.val
-		switch m.key {
+		switch string(m.key) {
 		case "volunteer_id":
 			rec.VolunteerRef = d.ref("data.volunteer_id", v, false)
 		case "host_entity":
@@ -352,7 +352,7 @@ func (d *recordDecoder) indicator(rec *hub.FeedRecord) {
 	var hasValue bool
 	for _, m := range d.data {
 		v := m.val
-		switch m.key {
+		switch string(m.key) {
 		case "metric":
 			in.Metric = d.str("data.metric", v)
 		case "value":

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -36,7 +38,7 @@ func (d *recordDecoder) str(field string, v []byte) string {
 		d.add(field, "must be a string, not %s", kindOf(v))
 		return ""
 	}
-	return strings.TrimSpace(unquote(v))
+	return strings.TrimSpace(d.unq(v))
 }
 
 // enum reads a case-insensitive enum value and returns it in upper case with
@@ -70,30 +72,35 @@ func (d *recordDecoder) ref(field string, v []byte, required bool) string {
 		}
 		return ""
 	}
+	s, msg := d.parseRef(v)
+	if msg != "" {
+		d.add(field, "%s", msg)
+	}
+	return s
+}
+
+// parseRef reads an id that is not null, or says what is wrong with it.
+func (d *recordDecoder) parseRef(v []byte) (s, msg string) {
 	if !isString(v) {
 		if isNumber(v) {
-			d.add(field, "must be a string (write %q, not %s)", clip(string(v)), clip(string(v)))
-		} else {
-			d.add(field, "must be a string, not %s", kindOf(v))
+			n := clip(string(v))
+			return "", fmt.Sprintf("must be a string (write %q, not %s)", n, n)
 		}
-		return ""
+		return "", "must be a string, not " + kindOf(v)
 	}
-	s := strings.TrimSpace(unquote(v))
+	s = strings.TrimSpace(d.unq(v))
 	if s == "" {
-		d.add(field, "must not be empty")
-		return ""
+		return "", "must not be empty"
 	}
 	if n := utf8.RuneCountInString(s); n > hub.MaxExternalIDLen {
-		d.add(field, "is %d characters long; the limit is %d", n, hub.MaxExternalIDLen)
-		return ""
+		return "", fmt.Sprintf("is %d characters long; the limit is %d", n, hub.MaxExternalIDLen)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			d.add(field, "must not contain control characters")
-			return ""
+			return "", "must not contain control characters"
 		}
 	}
-	return s
+	return s, ""
 }
 
 // text reads multilingual text: an object with any of "kk", "ru", "en".
@@ -106,14 +113,9 @@ func (d *recordDecoder) text(field string, v []byte) hub.LocalizedText {
 		d.add(field, `must be an object like {"ru": "…"}`)
 		return t
 	}
-	sub := members(v, d.sub[:0])
-	d.sub = sub
-	for i, m := range sub {
-		if dupKey(sub[:i], m.key) {
-			d.add(field+"."+fieldKey(m.key), "appears more than once")
-			continue
-		}
-		switch m.key {
+	d.sub = d.unique(members(v, d.sub[:0]), field)
+	for _, m := range d.sub {
+		switch string(m.key) {
 		case "kk":
 			t.KK = d.textPart(field, ".kk", m.val)
 		case "ru":
@@ -137,7 +139,7 @@ func (d *recordDecoder) textPart(field, lang string, v []byte) string {
 		d.add(field+lang, "must be a string, not %s", kindOf(v))
 		return ""
 	}
-	return strings.TrimSpace(unquote(v))
+	return strings.TrimSpace(d.unq(v))
 }
 
 const dateForm = "must be a date like 2026-01-13 or an RFC 3339 timestamp like 2026-01-13T10:00:00+05:00"
@@ -149,7 +151,7 @@ func (d *recordDecoder) date(field string, v []byte) *time.Time {
 	if v == nil || isNull(v) {
 		return nil
 	}
-	t, ok := parseDate(v)
+	t, ok := d.parseDate(v)
 	if !ok {
 		d.add(field, dateForm)
 		return nil
@@ -162,7 +164,7 @@ func (d *recordDecoder) instant(field string, v []byte) *time.Time {
 	if v == nil || isNull(v) {
 		return nil
 	}
-	t, ok := parseInstant(v)
+	t, ok := d.parseInstant(v)
 	if !ok {
 		d.add(field, dateForm)
 		return nil
@@ -187,35 +189,47 @@ func (d *recordDecoder) int64v(field string, v []byte) *int64 {
 	return &n
 }
 
-// whole reads a whole number. 12, 12.0 and 1.2e1 are all twelve: JSON has
-// one number type, and spreadsheets export whole numbers either way.
+// whole reads a whole number within ±max.
 func (d *recordDecoder) whole(field string, v []byte, max int64) (int64, bool) {
 	if v == nil || isNull(v) {
 		return 0, false
 	}
-	if !isNumber(v) {
-		d.add(field, "must be a whole number")
+	n, msg := parseWhole(v, max)
+	if msg != "" {
+		d.add(field, "%s", msg)
 		return 0, false
+	}
+	return n, true
+}
+
+// parseWhole reads a whole number that is not null, or says what is wrong
+// with it. 12, 12.0 and 1.2e1 are all twelve: JSON has one number type, and
+// spreadsheets export whole numbers either way.
+func parseWhole(v []byte, max int64) (int64, string) {
+	if !isNumber(v) {
+		return 0, "must be a whole number"
 	}
 	n, err := strconv.ParseInt(string(v), 10, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(string(v), 64)
 		switch {
-		case ferr == nil && f == math.Trunc(f) && math.Abs(f) < 1<<63:
-			n = int64(f)
 		case ferr == nil && f != math.Trunc(f):
-			d.add(field, "must be a whole number")
-			return 0, false
+			return 0, "must be a whole number"
+		case ferr == nil && math.Abs(f) < 1<<63:
+			n = int64(f)
+		case v[0] == '-':
+			return 0, fmt.Sprintf("is too small (the limit is %d)", -max)
 		default:
-			d.add(field, "is too large (the limit is %d)", max)
-			return 0, false
+			return 0, fmt.Sprintf("is too large (the limit is %d)", max)
 		}
 	}
-	if n > max || n < -max {
-		d.add(field, "is too large (the limit is %d)", max)
-		return 0, false
+	switch {
+	case n > max:
+		return 0, fmt.Sprintf("is too large (the limit is %d)", max)
+	case n < -max:
+		return 0, fmt.Sprintf("is too small (the limit is %d)", -max)
 	}
-	return n, true
+	return n, ""
 }
 
 func (d *recordDecoder) float(field string, v []byte) *float64 {
@@ -263,7 +277,7 @@ func (d *recordDecoder) item(field string, i int, v []byte) (s string, ok bool) 
 		d.add(itemField(field, i), "must be a string, not %s", kindOf(v))
 		return "", false
 	}
-	return strings.TrimSpace(unquote(v)), true
+	return strings.TrimSpace(d.unq(v)), true
 }
 
 // list reads a list of strings: items trimmed, empty ones and exact
@@ -291,13 +305,20 @@ func (d *recordDecoder) directions(field string, v []byte) []string {
 	}
 	out := make([]string, 0, len(items))
 	for i, it := range items {
-		s, ok := d.item(field, i, it)
-		if !ok || s == "" {
+		if isNull(it) {
 			continue
 		}
-		code, ok := hub.DirectionForWord(s)
+		if !isString(it) {
+			d.add(itemField(field, i), "must be a string, not %s", kindOf(it))
+			continue
+		}
+		word := bytes.TrimSpace(unquoteBytes(it))
+		if len(word) == 0 {
+			continue
+		}
+		code, ok := d.direction(word)
 		if !ok {
-			d.add(itemField(field, i), "%q is not a direction code or a known category word", clip(s))
+			d.add(itemField(field, i), "%q is not a direction code or a known category word", clip(string(word)))
 			continue
 		}
 		if !contains(out, code) {
@@ -305,6 +326,28 @@ func (d *recordDecoder) directions(field string, v []byte) []string {
 		}
 	}
 	return nilIfEmpty(out)
+}
+
+// maxDirectionCache bounds the words remembered per decoder. A source uses
+// a few dozen; the bound only stops a hostile feed from growing the map.
+const maxDirectionCache = 1024
+
+// direction maps a word through hub.DirectionForWord, remembering the
+// answer: a feed repeats the same few words on every line, and normalizing
+// a word costs far more than a map lookup.
+func (d *recordDecoder) direction(word []byte) (string, bool) {
+	if code, ok := d.dirCache[string(word)]; ok {
+		return code, code != ""
+	}
+	w := string(word)
+	code, ok := hub.DirectionForWord(w)
+	if d.dirCache == nil {
+		d.dirCache = make(map[string]string)
+	}
+	if len(d.dirCache) < maxDirectionCache {
+		d.dirCache[w] = code
+	}
+	return code, ok
 }
 
 // refs reads a list of references to other records.
@@ -318,8 +361,10 @@ func (d *recordDecoder) refs(field string, v []byte) []string {
 		if isNull(it) {
 			continue
 		}
-		s := d.ref(itemField(field, i), it, false)
-		if s != "" && !contains(out, s) {
+		s, msg := d.parseRef(it)
+		if msg != "" {
+			d.add(itemField(field, i), "%s", msg)
+		} else if !contains(out, s) {
 			out = append(out, s)
 		}
 	}
@@ -341,8 +386,10 @@ func (d *recordDecoder) ints(field string, v []byte) []int {
 		if isNull(it) {
 			continue
 		}
-		n, ok := d.whole(itemField(field, i), it, maxInt)
-		if ok && !contains(out, int(n)) {
+		n, msg := parseWhole(it, maxInt)
+		if msg != "" {
+			d.add(itemField(field, i), "%s", msg)
+		} else if !contains(out, int(n)) {
 			out = append(out, int(n))
 		}
 	}
@@ -370,33 +417,61 @@ func nilIfEmpty(s []string) []string {
 	return s
 }
 
-func dupKey(before []member, key string) bool {
-	for _, m := range before {
-		if m.key == key {
-			return true
-		}
+// unique drops the members whose key came before, reporting each on
+// parent.key (on key alone when parent is ""). JSON allows repeated keys and
+// encoding/json keeps the last; a feed that repeats one is ambiguous, so it
+// is an error. Past a few keys a map keeps a hostile line of 100,000 keys
+// from costing 10^10 comparisons.
+func (d *recordDecoder) unique(ms []member, parent string) []member {
+	uniq := ms[:0]
+	var seen map[string]struct{}
+	if len(ms) > 64 {
+		seen = make(map[string]struct{}, len(ms))
 	}
-	return false
+	for _, m := range ms {
+		var dup bool
+		if seen != nil {
+			if _, dup = seen[string(m.key)]; !dup {
+				seen[string(m.key)] = struct{}{}
+			}
+		} else {
+			for _, u := range uniq {
+				if bytes.Equal(u.key, m.key) {
+					dup = true
+					break
+				}
+			}
+		}
+		if dup {
+			field := fieldKey(m.key)
+			if parent != "" {
+				field = parent + "." + field
+			}
+			d.add(field, "appears more than once")
+			continue
+		}
+		uniq = append(uniq, m)
+	}
+	return uniq
 }
 
 // fieldKey makes a key the source sent fit for RecordError.Field: short,
 // printable, and never "" (which would mean the whole line).
-func fieldKey(key string) string {
-	if key == "" {
+func fieldKey(key []byte) string {
+	if len(key) == 0 {
 		return `""`
 	}
-	key = clip(key)
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return utf8.RuneError
 		}
 		return r
-	}, key)
+	}, clip(string(key)))
 }
 
 // parseDate reads "YYYY-MM-DD" or an RFC 3339 timestamp from a JSON string
 // literal and returns the date as written, at midnight UTC.
-func parseDate(v []byte) (time.Time, bool) {
+func (d *recordDecoder) parseDate(v []byte) (time.Time, bool) {
 	if !isString(v) {
 		return time.Time{}, false
 	}
@@ -404,7 +479,7 @@ func parseDate(v []byte) (time.Time, bool) {
 	if len(s) == len(time.DateOnly) {
 		return parseDateOnly(s)
 	}
-	t, err := time.Parse(time.RFC3339, unquote(v))
+	t, err := time.Parse(time.RFC3339, d.unq(v))
 	if err != nil {
 		return time.Time{}, false
 	}
@@ -413,7 +488,7 @@ func parseDate(v []byte) (time.Time, bool) {
 
 // parseInstant reads an RFC 3339 timestamp (returned in UTC) or a bare date
 // (midnight UTC) from a JSON string literal.
-func parseInstant(v []byte) (time.Time, bool) {
+func (d *recordDecoder) parseInstant(v []byte) (time.Time, bool) {
 	if !isString(v) {
 		return time.Time{}, false
 	}
@@ -421,7 +496,7 @@ func parseInstant(v []byte) (time.Time, bool) {
 	if len(s) == len(time.DateOnly) {
 		return parseDateOnly(s)
 	}
-	t, err := time.Parse(time.RFC3339, unquote(v))
+	t, err := time.Parse(time.RFC3339, d.unq(v))
 	if err != nil {
 		return time.Time{}, false
 	}
