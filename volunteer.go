@@ -107,13 +107,15 @@ const (
 // AgeBands lists every band, youngest first.
 var AgeBands = [...]AgeBand{AgeUnder18, Age18to24, Age25to34, Age35to44, Age45to54, Age55to64, Age65Plus, AgeUnknown}
 
-// AgeBandFor returns the band of someone born in birthYear, as of now. The
-// birth year alone gives the age to within a year; bands are wide enough.
+// AgeBandFor returns the band of someone born in birthYear, as of now.
+// Only the birth year is kept, so the age is taken as the one the person
+// has surely reached (their age on 1 January): someone who may still be 17
+// is never shown as an adult.
 func AgeBandFor(birthYear *int, now time.Time) AgeBand {
 	if birthYear == nil {
 		return AgeUnknown
 	}
-	switch age := now.Year() - *birthYear; {
+	switch age := now.Year() - *birthYear - 1; {
 	case age < 18:
 		return AgeUnder18
 	case age < 25:

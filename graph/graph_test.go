@@ -14,6 +14,8 @@ import (
 	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/internal/testutil"
 	"github.com/birgemiz/hub/postgres"
+	"github.com/birgemiz/hub/search"
+	"github.com/birgemiz/hub/workers"
 )
 
 type env struct {
@@ -21,6 +23,7 @@ type env struct {
 	counter *testutil.StatementCounter
 	seed    *testutil.Seeder
 	db      *postgres.DB
+	indexer *workers.Indexer
 }
 
 // setup returns a GraphQL client over the real handler (loaders, error
@@ -41,8 +44,16 @@ func setup(t *testing.T) *env {
 		ProvenanceService:    postgres.NewProvenanceService(db),
 		Now:                  func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) },
 	}
+	engine, err := search.OpenBleve(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { engine.Close() })
+	r.SearchService = engine
+	ix := &workers.Indexer{Engine: engine, Outbox: postgres.NewSearchOutboxService(db), Projects: r.ProjectService,
+		Organizations: r.OrganizationService, UNPlacements: r.UNPlacementService, Log: slog.New(slog.DiscardHandler)}
 	h := graph.NewHandler(r, slog.New(slog.DiscardHandler), graph.HandlerOptions{})
-	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db}
+	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db, indexer: ix}
 }
 
 // seedOrgsWithProjects makes orgs organizations across regions, each with

@@ -26,6 +26,7 @@ type loaders struct {
 	organization              *dataloader.Loader[int64, *hub.Organization]
 	project                   *dataloader.Loader[int64, *hub.Project]
 	volunteer                 *dataloader.Loader[int64, *hub.Volunteer]
+	unPlacement               *dataloader.Loader[int64, *hub.UNPlacement]
 	projectsByOrganization    *dataloader.Loader[pageKey, *hub.Connection[*hub.Project]]
 	projectCountByOrg         *dataloader.Loader[pageKey, int]
 	participationsByVolunteer *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]]
@@ -74,6 +75,7 @@ func newLoaders(r *Resolver, wait time.Duration) *loaders {
 	l.organization = byID(wait, withPrefetch(r, r.OrganizationService.FindOrganizationsByIDs), func(o *hub.Organization) int64 { return o.ID })
 	l.project = byID(wait, withPrefetch(r, r.ProjectService.FindProjectsByIDs), func(p *hub.Project) int64 { return p.ID })
 	l.volunteer = byID(wait, withPrefetch(r, r.VolunteerService.FindVolunteersByIDs), func(v *hub.Volunteer) int64 { return v.ID })
+	l.unPlacement = byID(wait, withPrefetch(r, r.UNPlacementService.FindUNPlacementsByIDs), func(u *hub.UNPlacement) int64 { return u.ID })
 	l.projectsByOrganization = byPage(wait, func(ctx context.Context, ids []int64, a projectArgs) (map[int64]*hub.Connection[*hub.Project], error) {
 		m, err := r.ProjectService.FindProjectsByOrganizations(ctx, ids, a.Filter, a.Order, a.Page)
 		r.prefetch(ctx, nodesOfPages(m), "edges", "node")

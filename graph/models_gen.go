@@ -29,6 +29,12 @@ type Grant struct {
 	AmountKzt *float64 `json:"amountKzt,omitempty"`
 }
 
+type Highlight struct {
+	// The field and language, e.g. title.kk, description.ru, name.en.
+	Field   string `json:"field"`
+	Snippet string `json:"snippet"`
+}
+
 type IndicatorFilter struct {
 	Metric []string `json:"metric,omitempty"`
 	Region []string `json:"region,omitempty"`
@@ -72,6 +78,43 @@ type ProjectOrder struct {
 type Query struct {
 }
 
+type SearchFacetCount struct {
+	Field  SearchFacet         `json:"field"`
+	Values []*SearchFacetValue `json:"values"`
+}
+
+type SearchFacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Values within a field are alternatives; fields combine.
+type SearchFilter struct {
+	Region           []string               `json:"region,omitempty"`
+	Direction        []string               `json:"direction,omitempty"`
+	Status           []hub.ProjectStatus    `json:"status,omitempty"`
+	Year             []int                  `json:"year,omitempty"`
+	OrganizationKind []hub.OrganizationKind `json:"organizationKind,omitempty"`
+	// Organizations by global id: the organizations themselves and their projects.
+	Organization []string `json:"organization,omitempty"`
+}
+
+type SearchHit struct {
+	// Relevance; comparable only within one answer.
+	Score float64    `json:"score"`
+	Node  SearchNode `json:"node"`
+	// Matched words marked with <mark>…</mark>; the rest of the text is HTML-escaped.
+	Highlights []*Highlight `json:"highlights"`
+}
+
+type SearchResult struct {
+	TotalCount int          `json:"totalCount"`
+	Hits       []*SearchHit `json:"hits"`
+	// One entry per facet asked for, values by count.
+	Facets   []*SearchFacetCount `json:"facets"`
+	PageInfo *PageInfo           `json:"pageInfo"`
+}
+
 type UNPlacementFilter struct {
 	// ISO 3166-1 alpha-2 codes.
 	Country      []string            `json:"country,omitempty"`
@@ -92,6 +135,183 @@ type VolunteerFilter struct {
 	Organization []string   `json:"organization,omitempty"`
 	Source       []string   `json:"source,omitempty"`
 	RegisteredAt *DateRange `json:"registeredAt,omitempty"`
+}
+
+type SearchFacet string
+
+const (
+	SearchFacetRegion           SearchFacet = "REGION"
+	SearchFacetDirection        SearchFacet = "DIRECTION"
+	SearchFacetStatus           SearchFacet = "STATUS"
+	SearchFacetYear             SearchFacet = "YEAR"
+	SearchFacetOrganizationKind SearchFacet = "ORGANIZATION_KIND"
+	SearchFacetType             SearchFacet = "TYPE"
+)
+
+var AllSearchFacet = []SearchFacet{
+	SearchFacetRegion,
+	SearchFacetDirection,
+	SearchFacetStatus,
+	SearchFacetYear,
+	SearchFacetOrganizationKind,
+	SearchFacetType,
+}
+
+func (e SearchFacet) IsValid() bool {
+	switch e {
+	case SearchFacetRegion, SearchFacetDirection, SearchFacetStatus, SearchFacetYear, SearchFacetOrganizationKind, SearchFacetType:
+		return true
+	}
+	return false
+}
+
+func (e SearchFacet) String() string {
+	return string(e)
+}
+
+func (e *SearchFacet) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchFacet(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchFacet", str)
+	}
+	return nil
+}
+
+func (e SearchFacet) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchFacet) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchFacet) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SearchOrder string
+
+const (
+	// Best matches first.
+	SearchOrderRelevance SearchOrder = "RELEVANCE"
+	// Newest first: start date, founding date, or when the hub first saw the record.
+	SearchOrderDate SearchOrder = "DATE"
+)
+
+var AllSearchOrder = []SearchOrder{
+	SearchOrderRelevance,
+	SearchOrderDate,
+}
+
+func (e SearchOrder) IsValid() bool {
+	switch e {
+	case SearchOrderRelevance, SearchOrderDate:
+		return true
+	}
+	return false
+}
+
+func (e SearchOrder) String() string {
+	return string(e)
+}
+
+func (e *SearchOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchOrder", str)
+	}
+	return nil
+}
+
+func (e SearchOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SearchType string
+
+const (
+	SearchTypeProject      SearchType = "PROJECT"
+	SearchTypeOrganization SearchType = "ORGANIZATION"
+	SearchTypeUnPlacement  SearchType = "UN_PLACEMENT"
+)
+
+var AllSearchType = []SearchType{
+	SearchTypeProject,
+	SearchTypeOrganization,
+	SearchTypeUnPlacement,
+}
+
+func (e SearchType) IsValid() bool {
+	switch e {
+	case SearchTypeProject, SearchTypeOrganization, SearchTypeUnPlacement:
+		return true
+	}
+	return false
+}
+
+func (e SearchType) String() string {
+	return string(e)
+}
+
+func (e *SearchType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchType", str)
+	}
+	return nil
+}
+
+func (e SearchType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type SortDirection string

@@ -18,6 +18,7 @@ type Resolver struct {
 	IndicatorService     hub.IndicatorService
 	SourceService        hub.SourceService
 	ProvenanceService    hub.ProvenanceService
+	SearchService        Searcher
 
 	// Now is the clock age bands are computed against.
 	Now func() time.Time

@@ -14,6 +14,10 @@ import (
 // concrete hub type.
 type Node any
 
+// SearchNode is a search hit's record: a *hub.Project, *hub.Organization
+// or *hub.UNPlacement.
+type SearchNode any
+
 // MarshalDate writes a calendar date as "2006-01-02".
 func MarshalDate(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {

@@ -261,6 +261,14 @@ func (r *queryResolver) Sources(ctx context.Context) ([]*hub.Source, error) {
 	return r.SourceService.FindSources(ctx)
 }
 
+func (r *queryResolver) Search(ctx context.Context, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) (*SearchResult, error) {
+	q, err := searchQuery(query, types, filter, facets, orderBy, first, after)
+	if err != nil {
+		return nil, err
+	}
+	return r.searchResult(ctx, q)
+}
+
 func (r *regionResolver) Name(ctx context.Context, obj *hub.Region, lang *hub.Language) (string, error) {
 	return obj.Name.Get(langOf(lang)), nil
 }

@@ -285,7 +285,14 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 			return counts, err
 		}
 	}
-	// 5. Point references that arrived before their target at it.
+	// 5. Queue searchable changes for the index, in this transaction.
+	if isOneOf(t.typ, hub.SearchableTypes[:]) {
+		if _, err := a.tx.Exec(ctx, `INSERT INTO search_outbox (record_type, record_id)
+			SELECT $1, record_id FROM outcome WHERE result IN ('created', 'updated', 'deleted')`, string(t.typ)); err != nil {
+			return counts, fmt.Errorf("search outbox: %w", err)
+		}
+	}
+	// 6. Point references that arrived before their target at them.
 	for _, f := range t.fixups {
 		if _, err := a.tx.Exec(ctx, f, a.sourceID); err != nil {
 			return counts, fmt.Errorf("resolve references to %s: %w", t.typ, err)

@@ -267,3 +267,12 @@ func queryAll[T any](ctx context.Context, q querier, sql string, args []any, sca
 	}
 	return out, rows.Err()
 }
+
+func isOneOf[T comparable](v T, set []T) bool {
+	for _, s := range set {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -54,6 +54,9 @@ type BatchProcessor struct {
 	// AfterChunk, when set, is called after each committed chunk (tests use
 	// it to crash a worker mid-batch).
 	AfterChunk func(batchID string, c *hub.Chunk)
+	// OnChange, when set, is called after a chunk that created, updated or
+	// deleted records: the search index has changes to pick up.
+	OnChange func(ctx context.Context)
 }
 
 // ProcessTask implements asynq.Handler.
@@ -118,6 +121,9 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 			return err
 		}
 		total = total.Add(counts)
+		if p.OnChange != nil && counts.Created+counts.Updated+counts.Deleted > 0 {
+			p.OnChange(ctx)
+		}
 		if p.AfterChunk != nil {
 			p.AfterChunk(batchID, chunk)
 		}

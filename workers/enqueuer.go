@@ -9,15 +9,18 @@ import (
 
 // Enqueuer puts tasks on the queue. It is what the API and the CLI use;
 // they never run handlers.
-type Enqueuer struct{ client *asynq.Client }
+type Enqueuer struct {
+	client    *asynq.Client
+	inspector *asynq.Inspector
+}
 
 // NewEnqueuer returns an Enqueuer on Redis.
 func NewEnqueuer(redis asynq.RedisConnOpt) *Enqueuer {
-	return &Enqueuer{client: asynq.NewClient(redis)}
+	return &Enqueuer{client: asynq.NewClient(redis), inspector: asynq.NewInspector(redis)}
 }
 
 // Close closes the Redis connection.
-func (e *Enqueuer) Close() error { return e.client.Close() }
+func (e *Enqueuer) Close() error { return errors.Join(e.client.Close(), e.inspector.Close()) }
 
 // Ping checks Redis answers; /readyz uses it.
 func (e *Enqueuer) Ping() error { return e.client.Ping() }
@@ -31,4 +34,49 @@ func (e *Enqueuer) EnqueueBatch(ctx context.Context, batchID string) (bool, erro
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// EnqueueSearchSync asks the index owner to drain the search outbox.
+func (e *Enqueuer) EnqueueSearchSync(ctx context.Context) error {
+	task, opts := NewSearchSyncTask()
+	_, err := e.client.EnqueueContext(ctx, task, opts...)
+	return err
+}
+
+// EnqueueSearchReindex asks the index owner to rebuild the index; it
+// returns the task id to follow.
+func (e *Enqueuer) EnqueueSearchReindex(ctx context.Context) (string, error) {
+	task, opts := NewSearchReindexTask()
+	info, err := e.client.EnqueueContext(ctx, task, opts...)
+	if err != nil {
+		return "", err
+	}
+	return info.ID, nil
+}
+
+// EnqueueSearchCheck asks the index owner to compare the index with
+// PostgreSQL (and repair it); it returns the task id to follow.
+func (e *Enqueuer) EnqueueSearchCheck(ctx context.Context, repair bool) (string, error) {
+	task, opts := NewSearchCheckTask(repair)
+	info, err := e.client.EnqueueContext(ctx, task, opts...)
+	if err != nil {
+		return "", err
+	}
+	return info.ID, nil
+}
+
+// TaskOutcome reports a task's state: done with its result, failed with
+// its last error, or neither yet.
+func (e *Enqueuer) TaskOutcome(queue, id string) (done bool, result []byte, err error) {
+	info, ierr := e.inspector.GetTaskInfo(queue, id)
+	if ierr != nil {
+		return false, nil, ierr
+	}
+	switch info.State {
+	case asynq.TaskStateCompleted:
+		return true, info.Result, nil
+	case asynq.TaskStateArchived:
+		return true, nil, errors.New(info.LastErr)
+	}
+	return false, nil, nil
 }

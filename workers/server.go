@@ -27,6 +27,9 @@ type Deps struct {
 	Batches hub.BatchService
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Indexer, when set, makes this process consume the search queue: it
+	// owns the search index (with the embedded engine, only one process may).
+	Indexer *Indexer
 }
 
 // Workers is the asynq server and scheduler of one process.
@@ -52,24 +55,47 @@ func New(cfg Config, deps Deps) *Workers {
 	}
 	log := deps.Log.With("component", "workers")
 	w := &Workers{log: log, enqueuer: NewEnqueuer(cfg.Redis)}
+	queues := map[string]int{QueueIngest: 3, "default": 1}
+	if deps.Indexer != nil {
+		queues[QueueSearch] = 3
+	}
 	w.server = asynq.NewServer(cfg.Redis, asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          map[string]int{QueueIngest: 3, "default": 1},
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		Logger:          slogAdapter{log},
-		LogLevel:        asynq.WarnLevel,
+		Concurrency: cfg.Concurrency,
+		Queues:      queues,
+		// Check empty queues often: a change should be searchable within
+		// two seconds, and asynq's default is to look once a second.
+		TaskCheckInterval: 100 * time.Millisecond,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		Logger:            slogAdapter{log},
+		LogLevel:          asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			log.ErrorContext(ctx, "task failed", "type", t.Type(), "err", err)
 		}),
 	})
 	w.scheduler = asynq.NewScheduler(cfg.Redis, &asynq.SchedulerOpts{Location: time.UTC, Logger: slogAdapter{log}, LogLevel: asynq.WarnLevel})
-	w.Processor = &BatchProcessor{Batches: deps.Batches, ChunkSize: cfg.ChunkSize, Log: log}
+	w.Processor = &BatchProcessor{Batches: deps.Batches, ChunkSize: cfg.ChunkSize, Log: log,
+		OnChange: func(ctx context.Context) {
+			if err := w.enqueuer.EnqueueSearchSync(ctx); err != nil {
+				// The scheduled sync picks the changes up; they are in the outbox.
+				log.WarnContext(ctx, "could not enqueue a search sync", "err", err)
+			}
+		}}
 	reconciler := &Reconciler{Batches: deps.Batches, Queue: w.enqueuer, After: cfg.LostAfter, Now: deps.Now, Log: log}
 	w.mux = asynq.NewServeMux()
 	w.mux.Handle(TypeBatchProcess, w.Processor)
 	w.mux.Handle(TypeBatchReconcile, reconciler)
 	if _, err := w.scheduler.Register(cfg.ReconcileEvery, NewBatchReconcileTask(), asynq.Unique(20*time.Second)); err != nil {
 		panic(fmt.Sprintf("workers: bad reconcile schedule %q: %v", cfg.ReconcileEvery, err))
+	}
+	if deps.Indexer != nil {
+		for _, typ := range []string{TypeSearchSync, TypeSearchReindex, TypeSearchCheck} {
+			w.mux.Handle(typ, deps.Indexer)
+		}
+		// A safety net for syncs whose enqueue failed; the outbox keeps the changes.
+		task, opts := NewSearchSyncTask()
+		if _, err := w.scheduler.Register("@every 5s", task, append(opts, asynq.Unique(4*time.Second))...); err != nil {
+			panic(fmt.Sprintf("workers: search sync schedule: %v", err))
+		}
 	}
 	return w
 }

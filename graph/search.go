@@ -1,0 +1,196 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/search"
+)
+
+// Searcher is the part of a search engine the API uses.
+type Searcher interface {
+	Search(ctx context.Context, q search.Query) (*search.Result, error)
+}
+
+var searchTypes = map[SearchType]search.DocType{
+	SearchTypeProject: search.TypeProject, SearchTypeOrganization: search.TypeOrganization, SearchTypeUnPlacement: search.TypeUNPlacement,
+}
+
+var searchFacets = map[SearchFacet]search.Facet{
+	SearchFacetRegion: search.FacetRegion, SearchFacetDirection: search.FacetDirection, SearchFacetStatus: search.FacetStatus,
+	SearchFacetYear: search.FacetYear, SearchFacetOrganizationKind: search.FacetOrgKind, SearchFacetType: search.FacetType,
+}
+
+// searchQuery parses the search field's arguments.
+func searchQuery(text string, types []SearchType, filter *SearchFilter, facets []SearchFacet, order *SearchOrder, first *int, after *string) (search.Query, error) {
+	p := page(first, after, hub.DefaultPageSize)
+	if err := p.Validate(); err != nil {
+		return search.Query{}, err
+	}
+	q := search.Query{Text: text, Limit: p.First, SortByDate: order != nil && *order == SearchOrderDate}
+	if p.After != "" {
+		b, err := base64.RawURLEncoding.DecodeString(p.After)
+		off, err2 := strconv.Atoi(string(b))
+		if err != nil || err2 != nil || off < 0 {
+			return q, hub.Errorf(hub.EINVALID, "after: not a cursor this API issued")
+		}
+		q.Offset = off
+	}
+	for _, t := range types {
+		q.Types = append(q.Types, searchTypes[t])
+	}
+	for _, f := range facets {
+		q.Facets = append(q.Facets, searchFacets[f])
+	}
+	if filter != nil {
+		orgs, err := parseTypedIDs(filter.Organization, typeOrganization)
+		if err != nil {
+			return q, err
+		}
+		q.Filter = search.Filter{Regions: filter.Region, Directions: filter.Direction, Statuses: strsOf(filter.Status),
+			Years: filter.Year, OrgKinds: strsOf(filter.OrganizationKind), OrganizationIDs: orgs}
+		if err := (hub.ProjectFilter{Regions: filter.Region, Directions: filter.Direction}).Validate(); err != nil {
+			return q, err
+		}
+	}
+	if err := q.Validate(); err != nil {
+		return q, searchError(err)
+	}
+	return q, nil
+}
+
+func searchError(err error) error {
+	if errors.Is(err, search.ErrInvalidQuery) {
+		return hub.Errorf(hub.EINVALID, "%s", err.Error())
+	}
+	return err
+}
+
+// searchResult runs q and turns the hits into nodes from PostgreSQL
+// (through the loaders: one query per type), with highlights. A hit whose
+// record was deleted after it was indexed is left out.
+func (r *Resolver) searchResult(ctx context.Context, q search.Query) (*SearchResult, error) {
+	if r.SearchService == nil {
+		return nil, errors.New("search engine not configured")
+	}
+	res, err := r.SearchService.Search(ctx, q)
+	if err != nil {
+		return nil, searchError(err)
+	}
+	terms, _ := search.ParseQuery(q.Text)
+	l := loadersFor(ctx)
+	// Ask each loader for all its keys before waiting on any, as the hits'
+	// node field, so their batch functions prefetch what the query selects
+	// on the nodes (prefetch.go).
+	lctx := ctx
+	for _, f := range selected(ctx, "hits") {
+		if f.Name == "node" {
+			lctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: f})
+			break
+		}
+	}
+	thunks := make([]func() (SearchNode, error), len(res.Hits))
+	for i, h := range res.Hits {
+		switch h.Type {
+		case search.TypeProject:
+			th := l.project.Load(lctx, h.RecordID)
+			thunks[i] = func() (SearchNode, error) { return nilIfMissing(th()) }
+		case search.TypeOrganization:
+			th := l.organization.Load(lctx, h.RecordID)
+			thunks[i] = func() (SearchNode, error) { return nilIfMissing(th()) }
+		case search.TypeUNPlacement:
+			th := l.unPlacement.Load(lctx, h.RecordID)
+			thunks[i] = func() (SearchNode, error) { return nilIfMissing(th()) }
+		}
+	}
+	out := &SearchResult{TotalCount: res.Total, Hits: []*SearchHit{}, Facets: []*SearchFacetCount{}}
+	for i, h := range res.Hits {
+		if thunks[i] == nil {
+			continue
+		}
+		n, err := thunks[i]()
+		if err != nil {
+			return nil, err
+		}
+		if n == nil {
+			continue
+		}
+		out.Hits = append(out.Hits, &SearchHit{Score: h.Score, Node: n, Highlights: highlights(n, terms)})
+	}
+	for _, f := range res.Facets {
+		fc := &SearchFacetCount{Field: facetName(f.Facet), Values: make([]*SearchFacetValue, len(f.Values))}
+		for i, v := range f.Values {
+			fc.Values[i] = &SearchFacetValue{Value: v.Value, Count: v.Count}
+		}
+		out.Facets = append(out.Facets, fc)
+	}
+	pi := &PageInfo{HasPreviousPage: q.Offset > 0, HasNextPage: q.Offset+len(res.Hits) < res.Total}
+	if len(res.Hits) > 0 {
+		start := base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(q.Offset + 1)))
+		end := base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(q.Offset + len(res.Hits))))
+		pi.StartCursor, pi.EndCursor = &start, &end
+	}
+	out.PageInfo = pi
+	return out, nil
+}
+
+func facetName(f search.Facet) SearchFacet {
+	for k, v := range searchFacets {
+		if v == f {
+			return k
+		}
+	}
+	return ""
+}
+
+// highlights marks the query's words in the hit's texts, one entry per
+// field and language that matched.
+func highlights(n SearchNode, terms []search.QueryTerm) []*Highlight {
+	out := []*Highlight{}
+	if len(terms) == 0 {
+		return out
+	}
+	add := func(field string, t hub.LocalizedText, maxWords int) {
+		for _, l := range []struct {
+			code string
+			text string
+		}{{"kk", t.KK}, {"ru", t.RU}, {"en", t.EN}} {
+			if snippet, ok := search.Highlight(l.text, terms, maxWords); ok {
+				out = append(out, &Highlight{Field: field + "." + l.code, Snippet: snippet})
+			}
+		}
+	}
+	plain := func(field, text string, maxWords int) {
+		if snippet, ok := search.Highlight(text, terms, maxWords); ok {
+			out = append(out, &Highlight{Field: field, Snippet: snippet})
+		}
+	}
+	switch v := n.(type) {
+	case *hub.Project:
+		add("title", v.Title, 40)
+		add("description", v.Description, 30)
+		for _, tag := range v.Tags {
+			plain("tags", tag, 10)
+		}
+	case *hub.Organization:
+		add("name", v.Name, 40)
+	case *hub.UNPlacement:
+		add("title", v.Title, 40)
+		plain("hostEntity", v.HostEntity, 10)
+		plain("dutyStation", v.DutyStation, 10)
+	}
+	return out
+}
+
+func strsOf[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
