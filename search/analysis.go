@@ -39,7 +39,9 @@ type Token struct {
 
 // Tokenize splits text into words (runs of letters and digits) and
 // computes their forms. Control characters and punctuation separate words.
+// Offsets refer to text in Unicode normalization form C (NormalizeText).
 func Tokenize(text string) []Token {
+	text = NormalizeText(text)
 	var out []Token
 	start := -1
 	for i, r := range text {
@@ -96,9 +98,18 @@ var latin = map[rune]string{
 	'ü': "u", 'ū': "u", 'ý': "u", 'ş': "sh", 'ç': "ch", 'j': "zh", 'q': "k", 'y': "i", 'w': "v", 'x': "ks",
 }
 
-// Skeleton returns the script-independent spelling of one word.
+// NormalizeText puts text in Unicode normalization form C, so that a letter
+// with an accent typed as two code points is one.
+func NormalizeText(text string) string {
+	if norm.NFC.IsNormalString(text) {
+		return text
+	}
+	return norm.NFC.String(text)
+}
+
+// Skeleton returns the script-independent spelling of one word (in NFC).
 func Skeleton(word string) string {
-	word = strings.ToLower(norm.NFC.String(word))
+	word = strings.ToLower(word)
 	var b strings.Builder
 	b.Grow(len(word))
 	for _, r := range word {
@@ -127,7 +138,9 @@ const kazakhLetters = "әғқңөұүһі"
 func stem(word, skel string) string {
 	lower := strings.ToLower(word)
 	if isCyrillic(lower) && !strings.ContainsAny(lower, kazakhLetters) {
-		skel = Skeleton(russianStem(lower))
+		if st := russianStem(lower); st != lower {
+			skel = Skeleton(st)
+		}
 	}
 	return stripKazakh(skel)
 }

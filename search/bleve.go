@@ -36,10 +36,10 @@ var _ Engine = (*Bleve)(nil)
 
 // Field names in the index, shared with the Meilisearch engine.
 const (
-	fieldTitleStems = "title_stems"
+	fieldTitleStems = "title_stems" // titles and names only: matches there rank first
 	fieldTitleWords = "title_words"
-	fieldBodyStems  = "body_stems"
-	fieldBodyWords  = "body_words"
+	fieldStems      = "stems" // every searchable text, titles included
+	fieldWords      = "words"
 	fieldType       = "type"
 	fieldRegion     = "region"
 	fieldDirections = "directions"
@@ -49,6 +49,9 @@ const (
 	fieldOrg        = "organization"
 	fieldDate       = "date"
 	fieldVersion    = "version"
+	// fieldFacets holds every facet value of a document as "facet=value",
+	// so that counting all facets visits one field per hit, not six.
+	fieldFacets = "facets"
 )
 
 // facetFields maps each facet to its index field.
@@ -56,6 +59,9 @@ var facetFields = map[Facet]string{
 	FacetRegion: fieldRegion, FacetDirection: fieldDirections, FacetStatus: fieldStatus,
 	FacetYear: fieldYear, FacetOrgKind: fieldOrgKind, FacetType: fieldType,
 }
+
+// maxFacetValues is how many values of one facet an answer lists.
+const maxFacetValues = 100
 
 // OpenBleve opens the index under dir, creating an empty one if none exists.
 func OpenBleve(dir string) (*Bleve, error) {
@@ -133,10 +139,10 @@ func indexMapping() mapping.IndexMapping {
 		f.Analyzer, f.Store, f.IncludeInAll, f.IncludeTermVectors = keyword.Name, store, false, false
 		return f
 	}
-	for _, name := range []string{fieldTitleStems, fieldTitleWords, fieldBodyStems, fieldBodyWords} {
+	for _, name := range []string{fieldTitleStems, fieldTitleWords, fieldStems, fieldWords} {
 		doc.AddFieldMappingsAt(name, text())
 	}
-	for _, name := range []string{fieldType, fieldRegion, fieldDirections, fieldStatus, fieldYear, fieldOrgKind, fieldOrg} {
+	for _, name := range []string{fieldType, fieldRegion, fieldDirections, fieldStatus, fieldYear, fieldOrgKind, fieldOrg, fieldFacets} {
 		doc.AddFieldMappingsAt(name, kw(false))
 	}
 	doc.AddFieldMappingsAt(fieldVersion, kw(true))
@@ -153,7 +159,7 @@ func fields(d Document) map[string]any {
 	ts, tw := termsOf(d.Titles)
 	bs, bw := termsOf(d.Body)
 	f := map[string]any{
-		fieldTitleStems: ts, fieldTitleWords: tw, fieldBodyStems: bs, fieldBodyWords: bw,
+		fieldTitleStems: ts, fieldTitleWords: tw, fieldStems: join(ts, bs), fieldWords: join(tw, bw),
 		fieldType: string(d.Type), fieldDirections: d.Directions, fieldVersion: d.Version,
 		fieldDate: d.Date.UTC(),
 	}
@@ -174,6 +180,13 @@ func fields(d Document) map[string]any {
 	return f
 }
 
+func join(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + " " + b
+}
+
 func termsOf(texts []string) (stems, words string) {
 	var st, wo []string
 	for _, t := range texts {
@@ -185,12 +198,31 @@ func termsOf(texts []string) (stems, words string) {
 	return strings.Join(st, " "), strings.Join(wo, " ")
 }
 
+// bleveFields is the document as Bleve indexes it: the shared fields plus
+// the combined facet field.
+func bleveFields(d Document) map[string]any {
+	f := fields(d)
+	var fv []string
+	for facet, field := range facetFields {
+		switch v := f[field].(type) {
+		case string:
+			fv = append(fv, string(facet)+"="+v)
+		case []string:
+			for _, x := range v {
+				fv = append(fv, string(facet)+"="+x)
+			}
+		}
+	}
+	f[fieldFacets] = fv
+	return f
+}
+
 // Upsert implements Engine.
 func (e *Bleve) Upsert(ctx context.Context, docs []Document) error {
 	return e.write(func(idx bleve.Index) error {
 		b := idx.NewBatch()
 		for _, d := range docs {
-			if err := b.Index(d.ID, fields(d)); err != nil {
+			if err := b.Index(d.ID, bleveFields(d)); err != nil {
 				return err
 			}
 		}
@@ -230,8 +262,8 @@ func (e *Bleve) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	req := bleve.NewSearchRequestOptions(bleveQuery(terms, q), q.Limit, q.Offset, false)
-	for _, f := range q.Facets {
-		req.AddFacet(string(f), bleve.NewFacetRequest(facetFields[f], 100))
+	if len(q.Facets) > 0 {
+		req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, 10_000))
 	}
 	if q.SortByDate {
 		req.SortBy([]string{"-" + fieldDate, "_id"})
@@ -252,14 +284,19 @@ func (e *Bleve) Search(ctx context.Context, q Query) (*Result, error) {
 		}
 		out.Hits = append(out.Hits, Hit{ID: h.ID, Type: t, RecordID: id, Score: h.Score})
 	}
-	for _, f := range q.Facets {
-		fc := FacetCount{Facet: f, Values: []FacetValue{}}
-		if r := res.Facets[string(f)]; r != nil && r.Terms != nil {
-			for _, t := range r.Terms.Terms() {
-				fc.Values = append(fc.Values, FacetValue{Value: t.Term, Count: t.Count})
-			}
+	counts := map[Facet][]FacetValue{}
+	if r := res.Facets[fieldFacets]; r != nil && r.Terms != nil {
+		for _, t := range r.Terms.Terms() { // by count, then value
+			facet, value, _ := strings.Cut(t.Term, "=")
+			counts[Facet(facet)] = append(counts[Facet(facet)], FacetValue{Value: value, Count: t.Count})
 		}
-		out.Facets = append(out.Facets, fc)
+	}
+	for _, f := range q.Facets {
+		values := counts[f]
+		if values == nil {
+			values = []FacetValue{}
+		}
+		out.Facets = append(out.Facets, FacetCount{Facet: f, Values: values[:min(len(values), maxFacetValues)]})
 	}
 	return out, nil
 }
@@ -283,26 +320,24 @@ func bleveQuery(terms []QueryTerm, q Query) query.Query {
 			q.SetBoost(boost)
 			any = append(any, q)
 		}
-		for _, f := range []struct {
-			stems, words string
-			weight       float64
-		}{{fieldTitleStems, fieldTitleWords, 3}, {fieldBodyStems, fieldBodyWords, 1}} {
-			add(bleve.NewTermQuery(t.Stem), f.stems, 4*f.weight)
-			add(bleve.NewTermQuery(t.Skeleton), f.words, 4*f.weight)
-			if t.Typos > 0 {
-				fq := bleve.NewFuzzyQuery(t.Skeleton)
-				fq.SetFuzziness(t.Typos)
-				add(fq, f.words, f.weight)
-			}
-			if t.StemTypos > 0 {
-				fq := bleve.NewFuzzyQuery(t.Stem)
-				fq.SetFuzziness(t.StemTypos)
-				add(fq, f.stems, f.weight)
-			}
-			if t.Last {
-				add(bleve.NewPrefixQuery(t.Skeleton), f.words, 2*f.weight)
-				add(bleve.NewPrefixQuery(t.Stem), f.stems, 2*f.weight)
-			}
+		// The stem anywhere, weighing more in a title. (An exact skeleton
+		// always has the same stem, so it needs no clause of its own.)
+		add(bleve.NewTermQuery(t.Stem), fieldStems, 4)
+		add(bleve.NewTermQuery(t.Stem), fieldTitleStems, 8)
+		// Typos and the unfinished last word, once over all the text: the
+		// expensive clauses are not repeated per field.
+		if t.Typos > 0 {
+			fq := bleve.NewFuzzyQuery(t.Skeleton)
+			fq.SetFuzziness(t.Typos)
+			add(fq, fieldWords, 1)
+		}
+		if t.StemTypos > 0 && t.Stem != t.Skeleton {
+			fq := bleve.NewFuzzyQuery(t.Stem)
+			fq.SetFuzziness(t.StemTypos)
+			add(fq, fieldStems, 1)
+		}
+		if t.Last {
+			add(bleve.NewPrefixQuery(t.Skeleton), fieldWords, 2)
 		}
 		must = append(must, bleve.NewDisjunctionQuery(any...))
 	}
@@ -373,7 +408,7 @@ func (e *Bleve) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 	err = fill(ctx, func(docs []Document) error {
 		b := idx.NewBatch()
 		for _, d := range docs {
-			if err := b.Index(d.ID, fields(d)); err != nil {
+			if err := b.Index(d.ID, bleveFields(d)); err != nil {
 				return err
 			}
 		}

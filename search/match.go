@@ -69,6 +69,7 @@ func within(a, b string, n int) bool {
 // Longer texts are cut to about maxWords words around the first match.
 // ok is false when nothing in text matches.
 func Highlight(text string, terms []QueryTerm, maxWords int) (snippet string, ok bool) {
+	text = NormalizeText(text)
 	toks := Tokenize(text)
 	matched := make([]bool, len(toks))
 	first := -1

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -15,6 +16,7 @@ import (
 	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/postgres"
+	"github.com/birgemiz/hub/search"
 	"github.com/birgemiz/hub/workers"
 )
 
@@ -31,6 +33,7 @@ type Main struct {
 	Queue    *workers.Enqueuer
 	Workers  *workers.Workers
 	Services Services
+	Search   search.Engine // nil until openSearch
 
 	listener net.Listener
 	server   *http.Server
@@ -48,6 +51,7 @@ type Services struct {
 	UNPlacements   *postgres.UNPlacementService
 	Indicators     *postgres.IndicatorService
 	Provenance     *postgres.ProvenanceService
+	SearchOutbox   *postgres.SearchOutboxService
 }
 
 // NewMain returns an unopened Main.
@@ -87,6 +91,7 @@ func (m *Main) openDB(ctx context.Context) error {
 		UNPlacements:   postgres.NewUNPlacementService(db),
 		Indicators:     postgres.NewIndicatorService(db),
 		Provenance:     postgres.NewProvenanceService(db),
+		SearchOutbox:   postgres.NewSearchOutboxService(db),
 	}
 	return nil
 }
@@ -114,13 +119,51 @@ func (m *Main) open(ctx context.Context) error {
 	return m.openQueue()
 }
 
-// startWorkers starts the asynq workers in this process.
+// embeddedSearch reports whether search runs on the embedded engine.
+func (m *Main) embeddedSearch() bool { return m.Config.MeiliURL == "" }
+
+// openSearch opens the search engine: Meilisearch when MEILI_URL is set,
+// else the embedded index under HUB_DATA_DIR, which only one process may
+// hold open.
+func (m *Main) openSearch(ctx context.Context) error {
+	if m.Search != nil {
+		return nil
+	}
+	if m.embeddedSearch() {
+		e, err := search.OpenBleve(filepath.Join(m.Config.DataDir, "search"))
+		if err != nil {
+			return err
+		}
+		m.Search = e
+		return nil
+	}
+	e, err := search.OpenMeili(ctx, m.Config.MeiliURL, m.Config.MeiliKey, "hub")
+	if err != nil {
+		return err
+	}
+	m.Search = e
+	return nil
+}
+
+// indexer keeps the open search engine in step with PostgreSQL.
+func (m *Main) indexer() *workers.Indexer {
+	s := m.Services
+	return &workers.Indexer{Engine: m.Search, Outbox: s.SearchOutbox, Projects: s.Projects,
+		Organizations: s.Organizations, UNPlacements: s.UNPlacements, Log: m.Log.With("component", "search")}
+}
+
+// startWorkers starts the asynq workers in this process. With an open
+// search engine they also own its index and consume the search queue.
 func (m *Main) startWorkers() error {
+	deps := workers.Deps{Batches: m.Services.Batches, Log: m.Log, Now: m.DB.Now}
+	if m.Search != nil {
+		deps.Indexer = m.indexer()
+	}
 	m.Workers = workers.New(workers.Config{
 		Redis:           m.redisOpt(),
 		Concurrency:     m.Config.WorkerConcurrency,
 		ShutdownTimeout: m.Config.ShutdownTimeout,
-	}, workers.Deps{Batches: m.Services.Batches, Log: m.Log, Now: m.DB.Now})
+	}, deps)
 	return m.Workers.Start()
 }
 
@@ -131,6 +174,7 @@ func (m *Main) resolver() *graph.Resolver {
 		ReferenceService: s.References, OrganizationService: s.Organizations, ProjectService: s.Projects,
 		VolunteerService: s.Volunteers, ParticipationService: s.Participations, UNPlacementService: s.UNPlacements,
 		IndicatorService: s.Indicators, SourceService: s.Sources, ProvenanceService: s.Provenance, Now: m.DB.Now,
+		SearchService: m.Search,
 	}
 }
 
@@ -182,6 +226,10 @@ func (m *Main) Close() {
 	if m.Workers != nil {
 		m.Workers.Shutdown()
 		m.Workers = nil
+	}
+	if m.Search != nil {
+		_ = m.Search.Close()
+		m.Search = nil
 	}
 	if m.Queue != nil {
 		_ = m.Queue.Close()

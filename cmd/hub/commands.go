@@ -28,7 +28,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
-	if !*noWorkers && m.Config.MeiliURL == "" {
+	if err := m.openSearch(ctx); err != nil {
+		return err
+	}
+	if !*noWorkers && m.embeddedSearch() {
 		if err := m.startWorkers(); err != nil {
 			return err
 		}
@@ -45,6 +48,11 @@ func (m *Main) runWorker(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := m.open(ctx); err != nil {
+		return err
+	}
+	if m.embeddedSearch() {
+		m.Log.Info("the embedded search index belongs to `hub serve`; this worker applies batches only")
+	} else if err := m.openSearch(ctx); err != nil {
 		return err
 	}
 	if err := m.startWorkers(); err != nil {

@@ -27,6 +27,9 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
+	if err := m.openSearch(ctx); err != nil {
+		return err
+	}
 	if err := m.startWorkers(); err != nil {
 		return err
 	}

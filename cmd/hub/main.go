@@ -26,6 +26,8 @@ Usage:
   hub ingest FILE --source NAME submit a local NDJSON feed as a batch and follow it
   hub sources add NAME --kind KIND [--region KZ-xx] [--description TEXT]
   hub sources list
+  hub reindex                   rebuild the search index from PostgreSQL and swap it in
+  hub search check [--repair]   compare the search index with PostgreSQL (and repair drift)
   hub help                      this text and the configuration variables
 
 Configuration comes from the environment:
@@ -72,6 +74,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return m.runIngest(ctx, rest)
 	case "sources":
 		return m.runSources(ctx, rest)
+	case "reindex":
+		return m.runReindex(ctx, rest)
+	case "search":
+		return m.runSearch(ctx, rest)
 	}
 	printUsage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -56,6 +56,9 @@ func startHub(t *testing.T, getenv func(string) string) (*Main, string) {
 	if err := m.open(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := m.openSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := m.startWorkers(); err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +191,46 @@ func updateReadmeAnswer(t *testing.T, url, query string) {
 		t.Fatal(err)
 	}
 	t.Log("README.md example answer rewritten")
+}
+
+func TestSearchReindexAndCheckCommands(t *testing.T) {
+	getenv := testEnv(t)
+	_, url := startHub(t, getenv)
+
+	// The demo's changes reach the index through the outbox within seconds.
+	var total float64
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		res := postGraphQL(t, url, `{ search(query: "eriktiler", types: [PROJECT, ORGANIZATION]) { totalCount hits { node { __typename } highlights { snippet } } } }`)
+		total = res["data"].(map[string]any)["search"].(map[string]any)["totalCount"].(float64)
+		if total > 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if total == 0 {
+		t.Fatal("the demo data never became searchable")
+	}
+
+	var out, errOut bytes.Buffer
+	ctx := context.Background()
+	if err := Run(ctx, []string{"search", "check"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("search check: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "0 missing, 0 stale, 0 extra") {
+		t.Fatalf("search check: %s", out.String())
+	}
+	out.Reset()
+	if err := Run(ctx, []string{"reindex"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("reindex: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "index rebuilt and swapped in") {
+		t.Fatalf("reindex: %s", out.String())
+	}
+	res := postGraphQL(t, url, `{ search(query: "eriktiler", types: [PROJECT, ORGANIZATION]) { totalCount } }`)
+	if got := res["data"].(map[string]any)["search"].(map[string]any)["totalCount"].(float64); got != total {
+		t.Fatalf("after reindex %v hits, before %v", got, total)
+	}
 }
 
 func TestHealthReadinessMetricsExplorer(t *testing.T) {
