@@ -76,6 +76,26 @@ func (ix *Indexer) Sync(ctx context.Context) (int, error) {
 	}
 }
 
+// Flush syncs and then waits until the outbox is empty, including rows
+// another process's drain holds: when it returns, every change queued
+// before the call is in the index.
+func (ix *Indexer) Flush(ctx context.Context) error {
+	for {
+		if _, err := ix.Sync(ctx); err != nil {
+			return err
+		}
+		n, err := ix.Outbox.PendingSearchChanges(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // apply writes changed records to the engine and removes deleted ones.
 func (ix *Indexer) apply(ctx context.Context, changes []hub.SearchChange) error {
 	byType := map[hub.RecordType][]int64{}
@@ -194,8 +214,8 @@ func (r *CheckReport) Drift() int { return len(r.Missing) + len(r.Stale) + len(r
 // Check compares the index with PostgreSQL and, with repair, queues the
 // missing and stale records, deletes the extra documents, and syncs.
 func (ix *Indexer) Check(ctx context.Context, repair bool) (*CheckReport, error) {
-	// Pending outbox rows are drift that is on its way; drain them first.
-	if _, err := ix.Sync(ctx); err != nil {
+	// Pending outbox rows are drift that is on its way; let them land first.
+	if err := ix.Flush(ctx); err != nil {
 		return nil, err
 	}
 	indexed, err := ix.Engine.Versions(ctx)
@@ -243,7 +263,7 @@ func (ix *Indexer) Check(ctx context.Context, repair bool) (*CheckReport, error)
 				return nil, err
 			}
 		}
-		if _, err := ix.Sync(ctx); err != nil {
+		if err := ix.Flush(ctx); err != nil {
 			return nil, err
 		}
 		r.Repaired = true

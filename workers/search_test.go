@@ -81,6 +81,9 @@ func TestChangesReachTheIndex(t *testing.T) {
 	f.waitDone(t, b.ID)
 	searchable(t, ix.Engine, "ветеранами", 1)
 	searchable(t, ix.Engine, "Таза әлем", 0)
+	if err := ix.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := ix.Outbox.PendingSearchChanges(ctx); err != nil || n != 0 {
 		t.Fatalf("outbox holds %d changes after sync (%v)", n, err)
 	}
