@@ -15,7 +15,10 @@ type Batch struct {
 	Source         string // source name
 	Status         BatchStatus
 	Format         FeedFormat
-	Filename       string // as submitted, for operators; may be empty
+	RecordType     RecordType // for CSV: the file's one record type
+	Mode           FeedMode   // delta or snapshot
+	WebhookID      string     // the push's webhook-id, unique per source: a replay answers with this batch
+	Filename       string     // as submitted, for operators; may be empty
 	BodySize       int64
 	BodySHA256     []byte
 	Lines          int // records in the body: its non-blank lines
@@ -66,6 +69,8 @@ type FeedFormat string
 // Feed formats.
 const (
 	FormatNDJSON FeedFormat = "ndjson"
+	FormatCSV    FeedFormat = "csv"
+	FormatHSDS   FeedFormat = "hsds" // an Open Referral HSDS 3 tabular data package, zipped
 )
 
 // Chunk is a run of consecutive lines of a batch, applied in one

@@ -16,6 +16,56 @@ type Source struct {
 	RegionCode  string // for a regional platform
 	Description string
 	CreatedAt   time.Time
+
+	// Categories maps the source's own category words (normalized with
+	// NormalizeCategoryWord) to direction codes; consulted before the
+	// shipped vocabulary.
+	Categories map[string]string
+	// Pull is how the hub fetches the source, when it does.
+	Pull *PullConfig
+	// Status is the pull's and pushes' last outcome.
+	Status SourceStatus
+}
+
+// PullConfig says where and how often the hub fetches a source.
+type PullConfig struct {
+	URL        string
+	Format     FeedFormat
+	RecordType RecordType // for CSV, the one record type of the file
+	Schedule   string     // cron spec or "@every 1h"
+	Mode       FeedMode
+	Grace      time.Duration // snapshot only: how long a record may be missing before it is deleted
+}
+
+// SourceStatus is what operators see about a source's feeds.
+type SourceStatus struct {
+	LastSuccessAt *time.Time
+	LastError     string
+	LastErrorAt   *time.Time
+	NextRunAt     *time.Time
+	Cursor        string // the pull's incremental cursor, ETag or Last-Modified
+}
+
+// FeedMode says whether a feed changes only what it names (delta) or is
+// the source's whole catalogue (snapshot).
+type FeedMode string
+
+// Feed modes.
+const (
+	ModeDelta    FeedMode = "delta"
+	ModeSnapshot FeedMode = "snapshot"
+)
+
+// DefaultGrace is how long a snapshot source's record may be missing
+// before the hub deletes it.
+const DefaultGrace = 7 * 24 * time.Hour
+
+// SourceCredentials are a source's bearer token and webhook signing
+// secret. They are shown once, when created or rotated; the hub keeps the
+// token hashed and the secret encrypted.
+type SourceCredentials struct {
+	Token  string // "hubsrc_…"; sent as Authorization: Bearer
+	Secret string // "whsec_…"; signs pushes per the Standard Webhooks spec
 }
 
 // SourceKind says what kind of supplier a source is.
@@ -48,15 +98,48 @@ func (s *Source) Validate() error {
 	}
 	checkRegion(&fe, "region", s.RegionCode, false)
 	checkText(&fe, "description", s.Description, MaxNameLen)
+	for word, code := range s.Categories {
+		if !IsDirectionCode(code) {
+			fe.Add("categories", "%q maps to %q, which is not a direction code", word, code)
+		}
+	}
+	if p := s.Pull; p != nil {
+		checkURL(&fe, "pull_url", p.URL)
+		if p.URL == "" {
+			fe.Add("pull_url", "is required for a pulled source")
+		}
+		if p.Format != FormatNDJSON && p.Format != FormatCSV && p.Format != FormatHSDS {
+			fe.Add("format", "%q is not one of ndjson, csv, hsds", p.Format)
+		}
+		if p.Format == FormatCSV && !p.RecordType.Valid() {
+			fe.Add("type", "a CSV feed holds one record type; name it (organization, project, …)")
+		}
+		if p.Mode != ModeDelta && p.Mode != ModeSnapshot {
+			fe.Add("mode", "%q is not delta or snapshot", p.Mode)
+		}
+		if p.Grace < 0 {
+			fe.Add("grace", "must not be negative")
+		}
+	}
 	return fe.Err()
 }
 
 // SourceService manages sources. Errors: EINVALID, ECONFLICT for a taken
-// name, ENOTFOUND for an unknown name.
+// name, ENOTFOUND for an unknown name, EUNAUTHORIZED for a bad token.
 type SourceService interface {
-	CreateSource(ctx context.Context, s *Source) error
+	// CreateSource stores a new source and returns its credentials, which
+	// are never shown again.
+	CreateSource(ctx context.Context, s *Source) (*SourceCredentials, error)
 	FindSourceByName(ctx context.Context, name string) (*Source, error)
 	FindSources(ctx context.Context) ([]*Source, error)
+	// RotateSourceCredentials issues a new token and secret; the old ones
+	// stay valid for grace so the platform can switch without a gap.
+	RotateSourceCredentials(ctx context.Context, name string, grace time.Duration) (*SourceCredentials, error)
+	// AuthenticateSource returns the source a bearer token belongs to.
+	AuthenticateSource(ctx context.Context, token string) (*Source, error)
+	// SigningSecrets returns the secrets a push of the source may be signed
+	// with: the current one and, during rotation, the previous one.
+	SigningSecrets(ctx context.Context, sourceID int64) ([]string, error)
 }
 
 // Provenance says which source reported a record, under which id, and when

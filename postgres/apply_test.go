@@ -32,7 +32,7 @@ func setup(t *testing.T) *fixture {
 func MustCreateSource(tb testing.TB, s *postgres.SourceService, name string) *hub.Source {
 	tb.Helper()
 	src := &hub.Source{Name: name, Kind: hub.SourceRegionalPlatform}
-	if err := s.CreateSource(context.Background(), src); err != nil {
+	if _, err := s.CreateSource(context.Background(), src); err != nil {
 		tb.Fatal(err)
 	}
 	return src

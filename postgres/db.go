@@ -22,6 +22,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/secretbox"
 )
 
 //go:embed migrations/*.sql
@@ -39,6 +40,8 @@ type DB struct {
 	Tracer pgx.QueryTracer
 	// MaxConns caps the pool; 0 keeps pgx's default.
 	MaxConns int32
+	// Keys seal secrets at rest (sources' webhook secrets).
+	Keys *secretbox.Keyring
 }
 
 // NewDB returns a DB for the connection URL; call Open before use.

@@ -35,7 +35,7 @@ func setup(t *testing.T) *fixture {
 		cfg: workers.Config{Redis: redis, Concurrency: 2, ChunkSize: 3, ShutdownTimeout: 5 * time.Second}}
 	t.Cleanup(func() { f.queue.Close() })
 	f.source = &hub.Source{Name: "akmola-portal", Kind: hub.SourceRegionalPlatform, RegionCode: "KZ-11"}
-	if err := postgres.NewSourceService(db).CreateSource(context.Background(), f.source); err != nil {
+	if _, err := postgres.NewSourceService(db).CreateSource(context.Background(), f.source); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -17,6 +17,7 @@ import (
 	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/postgres"
 	"github.com/birgemiz/hub/search"
+	"github.com/birgemiz/hub/secretbox"
 	"github.com/birgemiz/hub/workers"
 )
 
@@ -72,7 +73,16 @@ func (m *Main) openDB(ctx context.Context) error {
 	if err := postgres.EnsureDatabase(ctx, m.Config.DatabaseURL); err != nil {
 		return err
 	}
+	keys, created, err := secretbox.LoadOrCreate(m.Config.SecretKeys, filepath.Join(m.Config.DataDir, "secret.keys"))
+	if err != nil {
+		return fmt.Errorf("HUB_SECRET_KEYS: %w", err)
+	}
+	if created {
+		m.Log.Warn("created a key for sealing secrets; set HUB_SECRET_KEYS in production and keep it safe",
+			"file", filepath.Join(m.Config.DataDir, "secret.keys"))
+	}
 	db := postgres.NewDB(m.Config.DatabaseURL)
+	db.Keys = keys
 	if err := db.Open(ctx); err != nil {
 		return err
 	}

@@ -125,47 +125,136 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 
 // runSources manages sources.
 func (m *Main) runSources(ctx context.Context, args []string) error {
+	usage := errors.New("usage: hub sources add NAME --kind KIND [flags] | hub sources list | hub sources rotate NAME [--grace 24h]")
 	if len(args) == 0 {
-		return errors.New("usage: hub sources add NAME --kind KIND | hub sources list")
+		return usage
 	}
 	switch args[0] {
 	case "add":
-		fs := flag.NewFlagSet("sources add", flag.ContinueOnError)
-		kind := fs.String("kind", "", "one of "+joinKinds())
-		region := fs.String("region", "", "ISO 3166-2:KZ code, for a regional platform")
-		desc := fs.String("description", "", "what the source is")
+		return m.runSourcesAdd(ctx, args[1:])
+	case "list":
+		return m.runSourcesList(ctx)
+	case "rotate":
+		fs := flag.NewFlagSet("sources rotate", flag.ContinueOnError)
+		grace := fs.Duration("grace", 24*time.Hour, "how long the old token and secret stay valid")
 		rest, err := parseInterspersed(fs, args[1:])
 		if err != nil {
 			return err
 		}
 		if len(rest) != 1 {
-			return errors.New("usage: hub sources add NAME --kind KIND [--region KZ-xx] [--description TEXT]")
+			return errors.New("usage: hub sources rotate NAME [--grace 24h]")
 		}
 		if err := m.openDB(ctx); err != nil {
 			return err
 		}
-		src := &hub.Source{Name: rest[0], Kind: hub.SourceKind(strings.ToUpper(*kind)), RegionCode: *region, Description: *desc}
-		if err := m.Services.Sources.CreateSource(ctx, src); err != nil {
+		creds, err := m.Services.Sources.RotateSourceCredentials(ctx, rest[0], *grace)
+		if err != nil {
 			return errors.New(hub.ErrorMessage(err))
 		}
-		fmt.Fprintf(m.Stdout, "source %s (%s) created\n", src.Name, src.Kind)
+		fmt.Fprintf(m.Stdout, "new credentials for %s; the old ones stay valid for %s:\n", rest[0], *grace)
+		m.printCredentials(creds)
 		return nil
-	case "list":
-		if err := m.openDB(ctx); err != nil {
-			return err
-		}
-		srcs, err := m.Services.Sources.FindSources(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tKIND\tREGION\tCREATED\tDESCRIPTION")
-		for _, s := range srcs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.RegionCode, s.CreatedAt.Format(time.DateOnly), s.Description)
-		}
-		return tw.Flush()
 	}
-	return fmt.Errorf("unknown sources command %q; use add or list", args[0])
+	return usage
+}
+
+// categoryFlags collects repeated --category word=CODE flags.
+type categoryFlags map[string]string
+
+func (c categoryFlags) String() string { return fmt.Sprint(map[string]string(c)) }
+
+func (c categoryFlags) Set(v string) error {
+	word, code, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(word) == "" {
+		return errors.New("use --category 'word=CODE', e.g. --category 'экологическое=ECOLOGY'")
+	}
+	c[hub.NormalizeCategoryWord(word)] = strings.ToUpper(strings.TrimSpace(code))
+	return nil
+}
+
+func (m *Main) runSourcesAdd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("sources add", flag.ContinueOnError)
+	kind := fs.String("kind", "", "one of "+joinKinds())
+	region := fs.String("region", "", "ISO 3166-2:KZ code, for a regional platform")
+	desc := fs.String("description", "", "what the source is")
+	cats := categoryFlags{}
+	fs.Var(cats, "category", "the source's own category word and its direction, 'word=CODE' (repeatable)")
+	pullURL := fs.String("pull-url", "", "URL the hub fetches the source's feed from (empty: the source pushes)")
+	format := fs.String("format", "ndjson", "pulled feed format: ndjson, csv or hsds")
+	recordType := fs.String("type", "", "record type of a CSV feed")
+	schedule := fs.String("schedule", "@every 1h", "when to pull: a cron spec or @every DURATION")
+	mode := fs.String("mode", "delta", "delta (changes only what it names) or snapshot (the whole catalogue)")
+	grace := fs.Duration("grace", hub.DefaultGrace, "snapshot: how long a record may be missing before it is deleted")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("usage: hub sources add NAME --kind KIND [--region KZ-xx] [--description TEXT] [--category word=CODE …] [--pull-url URL --format F --schedule S --mode M]")
+	}
+	src := &hub.Source{Name: rest[0], Kind: hub.SourceKind(strings.ToUpper(*kind)), RegionCode: *region, Description: *desc,
+		Categories: cats}
+	if *pullURL != "" {
+		src.Pull = &hub.PullConfig{URL: *pullURL, Format: hub.FeedFormat(*format), RecordType: hub.RecordType(*recordType),
+			Schedule: *schedule, Mode: hub.FeedMode(*mode), Grace: *grace}
+	}
+	if err := m.openDB(ctx); err != nil {
+		return err
+	}
+	creds, err := m.Services.Sources.CreateSource(ctx, src)
+	if err != nil {
+		return errors.New(hub.ErrorMessage(err))
+	}
+	fmt.Fprintf(m.Stdout, "source %s (%s) created\n", src.Name, src.Kind)
+	m.printCredentials(creds)
+	return nil
+}
+
+func (m *Main) printCredentials(c *hub.SourceCredentials) {
+	fmt.Fprintf(m.Stdout, `
+  token:  %s
+  secret: %s
+
+These are shown once. The platform sends the token as "Authorization: Bearer <token>" and signs
+each push with the secret (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature).
+`, c.Token, c.Secret)
+}
+
+func (m *Main) runSourcesList(ctx context.Context) error {
+	if err := m.openDB(ctx); err != nil {
+		return err
+	}
+	srcs, err := m.Services.Sources.FindSources(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tKIND\tREGION\tFEED\tLAST SUCCESS\tLAST ERROR\tNEXT RUN")
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.UTC().Format("2006-01-02 15:04")
+	}
+	for _, s := range srcs {
+		feed := "push"
+		if p := s.Pull; p != nil {
+			feed = fmt.Sprintf("pull %s %s %s", p.Format, p.Mode, p.Schedule)
+		}
+		lastErr := "-"
+		if s.Status.LastError != "" {
+			lastErr = ts(s.Status.LastErrorAt) + " " + truncate(s.Status.LastError, 60)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.RegionCode, feed, ts(s.Status.LastSuccessAt), lastErr, ts(s.Status.NextRunAt))
+	}
+	return tw.Flush()
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 func joinKinds() string {

@@ -22,6 +22,7 @@ type Config struct {
 	MeiliKey    string // MEILI_KEY
 	Addr        string // HUB_ADDR: where `serve` listens
 	DataDir     string // HUB_DATA_DIR: the embedded search index and other local state
+	SecretKeys  string // HUB_SECRET_KEYS: "id:base64key,…", newest first; empty: a key file in HUB_DATA_DIR
 	LogLevel    string // HUB_LOG_LEVEL: debug, info, warn, error
 	LogFormat   string // HUB_LOG_FORMAT: text or json; default text on a terminal, else json
 
@@ -39,6 +40,7 @@ var configVars = [][3]string{
 	{"MEILI_KEY", "", "Meilisearch API key"},
 	{"HUB_ADDR", "127.0.0.1:8080", "where `hub serve` listens"},
 	{"HUB_DATA_DIR", "./data", "local state: the embedded search index"},
+	{"HUB_SECRET_KEYS", "", "keys sealing secrets at rest, \"id:base64key,…\" newest first (32 random bytes each); empty means a key file HUB_DATA_DIR/secret.keys, created on first start"},
 	{"HUB_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"HUB_LOG_FORMAT", "", "text or json; default text on a terminal, json otherwise"},
 	{"HUB_WORKER_CONCURRENCY", "0", "tasks a worker process runs at once; 0 means one per CPU"},
@@ -66,6 +68,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MeiliKey:    get("MEILI_KEY"),
 		Addr:        get("HUB_ADDR"),
 		DataDir:     get("HUB_DATA_DIR"),
+		SecretKeys:  get("HUB_SECRET_KEYS"),
 		LogLevel:    strings.ToLower(get("HUB_LOG_LEVEL")),
 		LogFormat:   strings.ToLower(get("HUB_LOG_FORMAT")),
 	}

@@ -66,7 +66,8 @@ func (m *Main) loadDemo(ctx context.Context, volunteers int) ([]*hub.Batch, erro
 		src, err := m.Services.Sources.FindSourceByName(ctx, f.Source.Name)
 		if hub.ErrorCode(err) == hub.ENOTFOUND {
 			s := f.Source
-			src, err = &s, m.Services.Sources.CreateSource(ctx, &s)
+			src = &s
+			_, err = m.Services.Sources.CreateSource(ctx, &s) // demo sources do not push: their credentials are not needed
 		}
 		if err != nil {
 			return nil, fmt.Errorf("demo source %s: %w", f.Source.Name, err)

@@ -3,6 +3,7 @@ package testutil
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/birgemiz/hub/postgres"
+	"github.com/birgemiz/hub/secretbox"
 )
 
 // AdminURL is the PostgreSQL server tests create their databases on:
@@ -40,6 +42,7 @@ func NewDBWith(tb testing.TB, configure func(*postgres.DB)) *postgres.DB {
 	tb.Helper()
 	url := CreateDatabase(tb)
 	db := postgres.NewDB(url)
+	db.Keys = Keys(tb)
 	if configure != nil {
 		configure(db)
 	}
@@ -80,6 +83,15 @@ func CreateDatabase(tb testing.TB) string {
 		}
 	})
 	return withDatabase(tb, AdminURL(), name)
+}
+
+// Keys returns a fresh keyring for sealing secrets in tests.
+func Keys(tb testing.TB) *secretbox.Keyring {
+	k, err := secretbox.Parse("t1:" + base64.StdEncoding.EncodeToString(secretbox.Random(secretbox.KeySize)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
 }
 
 func connectAdmin(tb testing.TB) *pgx.Conn {

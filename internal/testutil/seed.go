@@ -24,7 +24,7 @@ type Seeder struct {
 func NewSeeder(tb testing.TB, db *postgres.DB, name string) *Seeder {
 	tb.Helper()
 	src := &hub.Source{Name: name, Kind: hub.SourceRegionalPlatform}
-	if err := postgres.NewSourceService(db).CreateSource(context.Background(), src); err != nil {
+	if _, err := postgres.NewSourceService(db).CreateSource(context.Background(), src); err != nil {
 		tb.Fatal(err)
 	}
 	return &Seeder{tb: tb, batches: postgres.NewBatchService(db), Source: src, at: time.Date(2026, 1, 13, 10, 0, 0, 0, time.UTC)}
