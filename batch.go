@@ -29,6 +29,9 @@ type Batch struct {
 	StartedAt      *time.Time
 	FinishedAt     *time.Time
 	Attempts       int
+	TypesSeen      []RecordType // record types the batch held; a snapshot deletes only among these
+	Swept          int          // snapshot: records deleted because the source stopped listing them
+	SweepNote      string       // snapshot: why nothing was swept, when nothing was
 }
 
 // BatchCounts tallies the outcome of a batch's records.
@@ -80,6 +83,10 @@ type Chunk struct {
 	ToLine   int // ProcessedLines after it
 	Records  []*FeedRecord
 	Errors   []RecordError
+	// Notices are errors about the feed rather than a record (a CSV
+	// header's unknown column): stored with the errors, counted as no
+	// record's failure.
+	Notices []RecordError
 }
 
 // BatchService stores batches and applies them. Errors: ENOTFOUND for an
@@ -87,9 +94,12 @@ type Chunk struct {
 type BatchService interface {
 	// CreateBatch stores b and its body in one transaction: when it returns
 	// nil, the batch is durable. It sets b.ID, b.Status and b.ReceivedAt.
+	// ECONFLICT when the source already sent b.WebhookID.
 	CreateBatch(ctx context.Context, b *Batch, body []byte) error
 	// FindBatchByID returns a batch with its counts.
 	FindBatchByID(ctx context.Context, id string) (*Batch, error)
+	// FindBatchByWebhookID returns the batch a source pushed with webhookID, or ENOTFOUND.
+	FindBatchByWebhookID(ctx context.Context, sourceID int64, webhookID string) (*Batch, error)
 	// FindBatchErrors returns up to limit per-record errors of a batch, by line.
 	FindBatchErrors(ctx context.Context, id string, limit int) ([]RecordError, error)
 	// BatchBody returns the stored body.
@@ -103,6 +113,11 @@ type BatchService interface {
 	ApplyChunk(ctx context.Context, id string, c *Chunk) (BatchCounts, error)
 	// FinishBatch marks a batch done, or failed with a reason.
 	FinishBatch(ctx context.Context, id string, status BatchStatus, reason string) error
+	// SweepSnapshot deletes the records of types the source has not listed
+	// since seenSince nor within grace; it returns how many it deleted.
+	SweepSnapshot(ctx context.Context, sourceID int64, types []RecordType, seenSince time.Time, grace time.Duration) (int, error)
+	// RecordSweep stores a snapshot batch's sweep outcome.
+	RecordSweep(ctx context.Context, batchID string, deleted int, note string) error
 	// FindUnfinishedBatches returns ids of batches received or processing
 	// with no progress since before.
 	FindUnfinishedBatches(ctx context.Context, before time.Time) ([]string, error)

@@ -2,7 +2,9 @@ package hub
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Organization is a volunteer organization, foundation, initiative group,
@@ -64,6 +66,39 @@ func (o *Organization) Validate() error {
 	checkDate(&fe, "founded", o.Founded)
 	checkNonNegative(&fe, "volunteer_count", o.VolunteerCount)
 	return fe.Err()
+}
+
+// MatchNames returns the organization's names normalized for matching the
+// same organization across sources: lower case, ё→е, quotes and
+// punctuation dropped, white space collapsed, one entry per language.
+func (o *Organization) MatchNames() []string {
+	var out []string
+	for _, n := range []string{o.Name.KK, o.Name.RU, o.Name.EN} {
+		if m := NormalizeName(n); m != "" && !isOneOf(m, out) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// NormalizeName folds a name for matching: «Доброе сердце» and "ДОБРОЕ
+// СЕРДЦЕ" are the same name.
+func NormalizeName(s string) string {
+	s = strings.ReplaceAll(strings.ToLower(s), "ё", "е")
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		} else {
+			space = true
+		}
+	}
+	return b.String()
 }
 
 // OrganizationFilter selects organizations; empty fields select all. Lists

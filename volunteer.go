@@ -63,6 +63,25 @@ func (p *VolunteerPersonal) Validate() error {
 	return fe.Err()
 }
 
+// NormalizePhone reduces a Kazakhstani phone number to its digits in the
+// international form (7XXXXXXXXXX): "+7 (700) 123-45-67" and "8 700 123 45
+// 67" are the same number. Other numbers keep their digits.
+func NormalizePhone(s string) string {
+	var d []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			d = append(d, s[i])
+		}
+	}
+	switch {
+	case len(d) == 11 && d[0] == '8':
+		d[0] = '7'
+	case len(d) == 10:
+		d = append([]byte{'7'}, d...)
+	}
+	return string(d)
+}
+
 // Gender as a source reports it.
 type Gender string
 

@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Direction() DirectionResolver
 	Indicator() IndicatorResolver
+	IngestBatch() IngestBatchResolver
 	Organization() OrganizationResolver
 	Participation() ParticipationResolver
 	Project() ProjectResolver
@@ -45,6 +46,15 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	BatchCounts struct {
+		Created   func(childComplexity int) int
+		Deleted   func(childComplexity int) int
+		Failed    func(childComplexity int) int
+		Stale     func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
 	Direction struct {
 		Code func(childComplexity int) int
 		Name func(childComplexity int, lang *hub.Language) int
@@ -78,6 +88,21 @@ type ComplexityRoot struct {
 		Source      func(childComplexity int) int
 		Unit        func(childComplexity int) int
 		Value       func(childComplexity int) int
+	}
+
+	IngestBatch struct {
+		Counts     func(childComplexity int) int
+		Error      func(childComplexity int) int
+		Errors     func(childComplexity int, first *int) int
+		FinishedAt func(childComplexity int) int
+		Format     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Lines      func(childComplexity int) int
+		Mode       func(childComplexity int) int
+		ReceivedAt func(childComplexity int) int
+		Source     func(childComplexity int) int
+		StartedAt  func(childComplexity int) int
+		Status     func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -181,6 +206,7 @@ type ComplexityRoot struct {
 	Query struct {
 		Directions    func(childComplexity int) int
 		Indicators    func(childComplexity int, filter *IndicatorFilter) int
+		IngestBatch   func(childComplexity int, id string) int
 		Node          func(childComplexity int, id string) int
 		Nodes         func(childComplexity int, ids []string) int
 		Organization  func(childComplexity int, id string) int
@@ -194,6 +220,12 @@ type ComplexityRoot struct {
 		UnPlacements  func(childComplexity int, filter *UNPlacementFilter, first *int, after *string) int
 		Volunteer     func(childComplexity int, id string) int
 		Volunteers    func(childComplexity int, filter *VolunteerFilter, first *int, after *string) int
+	}
+
+	RecordError struct {
+		Field   func(childComplexity int) int
+		Line    func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	Region struct {
@@ -308,6 +340,13 @@ type IndicatorResolver interface {
 	Note(ctx context.Context, obj *hub.Indicator, lang *hub.Language) (*string, error)
 	Provenance(ctx context.Context, obj *hub.Indicator) ([]*hub.Provenance, error)
 }
+type IngestBatchResolver interface {
+	Format(ctx context.Context, obj *hub.Batch) (string, error)
+
+	Error(ctx context.Context, obj *hub.Batch) (*string, error)
+
+	Errors(ctx context.Context, obj *hub.Batch, first *int) ([]*hub.RecordError, error)
+}
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *hub.Organization) (string, error)
 	Name(ctx context.Context, obj *hub.Organization, lang *hub.Language) (string, error)
@@ -361,6 +400,7 @@ type QueryResolver interface {
 	UnPlacements(ctx context.Context, filter *UNPlacementFilter, first *int, after *string) (*UNPlacementConnection, error)
 	Indicators(ctx context.Context, filter *IndicatorFilter) ([]*hub.Indicator, error)
 	Sources(ctx context.Context) ([]*hub.Source, error)
+	IngestBatch(ctx context.Context, id string) (*hub.Batch, error)
 	Search(ctx context.Context, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) (*SearchResult, error)
 }
 type RegionResolver interface {
@@ -413,6 +453,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "BatchCounts.created":
+		if e.ComplexityRoot.BatchCounts.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchCounts.Created(childComplexity), true
+	case "BatchCounts.deleted":
+		if e.ComplexityRoot.BatchCounts.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchCounts.Deleted(childComplexity), true
+	case "BatchCounts.failed":
+		if e.ComplexityRoot.BatchCounts.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchCounts.Failed(childComplexity), true
+	case "BatchCounts.stale":
+		if e.ComplexityRoot.BatchCounts.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchCounts.Stale(childComplexity), true
+	case "BatchCounts.unchanged":
+		if e.ComplexityRoot.BatchCounts.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchCounts.Unchanged(childComplexity), true
+	case "BatchCounts.updated":
+		if e.ComplexityRoot.BatchCounts.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BatchCounts.Updated(childComplexity), true
 
 	case "Direction.code":
 		if e.ComplexityRoot.Direction.Code == nil {
@@ -548,6 +625,84 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Value(childComplexity), true
+
+	case "IngestBatch.counts":
+		if e.ComplexityRoot.IngestBatch.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.Counts(childComplexity), true
+	case "IngestBatch.error":
+		if e.ComplexityRoot.IngestBatch.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.Error(childComplexity), true
+	case "IngestBatch.errors":
+		if e.ComplexityRoot.IngestBatch.Errors == nil {
+			break
+		}
+
+		args, err := ec.field_IngestBatch_errors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IngestBatch.Errors(childComplexity, args["first"].(*int)), true
+	case "IngestBatch.finishedAt":
+		if e.ComplexityRoot.IngestBatch.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.FinishedAt(childComplexity), true
+	case "IngestBatch.format":
+		if e.ComplexityRoot.IngestBatch.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.Format(childComplexity), true
+	case "IngestBatch.id":
+		if e.ComplexityRoot.IngestBatch.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.ID(childComplexity), true
+	case "IngestBatch.records":
+		if e.ComplexityRoot.IngestBatch.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.Lines(childComplexity), true
+	case "IngestBatch.mode":
+		if e.ComplexityRoot.IngestBatch.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.Mode(childComplexity), true
+	case "IngestBatch.receivedAt":
+		if e.ComplexityRoot.IngestBatch.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.ReceivedAt(childComplexity), true
+	case "IngestBatch.source":
+		if e.ComplexityRoot.IngestBatch.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.Source(childComplexity), true
+	case "IngestBatch.startedAt":
+		if e.ComplexityRoot.IngestBatch.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.StartedAt(childComplexity), true
+	case "IngestBatch.status":
+		if e.ComplexityRoot.IngestBatch.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.Status(childComplexity), true
 
 	case "Organization.bin":
 		if e.ComplexityRoot.Organization.Bin == nil {
@@ -992,6 +1147,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Indicators(childComplexity, args["filter"].(*IndicatorFilter)), true
+	case "Query.ingestBatch":
+		if e.ComplexityRoot.Query.IngestBatch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ingestBatch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IngestBatch(childComplexity, args["id"].(string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1126,6 +1292,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Volunteers(childComplexity, args["filter"].(*VolunteerFilter), args["first"].(*int), args["after"].(*string)), true
+
+	case "RecordError.field":
+		if e.ComplexityRoot.RecordError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordError.Field(childComplexity), true
+	case "RecordError.line":
+		if e.ComplexityRoot.RecordError.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordError.Line(childComplexity), true
+	case "RecordError.message":
+		if e.ComplexityRoot.RecordError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordError.Message(childComplexity), true
 
 	case "Region.code":
 		if e.ComplexityRoot.Region.Code == nil {
@@ -1617,6 +1802,9 @@ type Query {
   "The suppliers of the hub's feeds."
   sources: [Source!]!
 
+  "A feed batch's receipt: status, counts and per-record errors. Only the source that sent it may read it."
+  ingestBatch(id: ID!): IngestBatch
+
   """
   Full-text search over projects, organizations and UN placements, in Kazakh
   (Cyrillic or Latin script), Russian or English: word forms, typos and the
@@ -2083,6 +2271,56 @@ type SearchFacetValue {
   value: String!
   count: Int!
 }
+
+enum BatchStatus {
+  RECEIVED
+  PROCESSING
+  DONE
+  FAILED
+}
+
+enum FeedMode {
+  DELTA
+  SNAPSHOT
+}
+
+"A feed body a source pushed or the hub pulled, and what became of its records."
+type IngestBatch {
+  id: ID!
+  source: String!
+  status: BatchStatus!
+  "ndjson, csv or hsds."
+  format: String!
+  mode: FeedMode!
+  "Records in the body."
+  records: Int!
+  counts: BatchCounts!
+  "Why the whole batch failed, when it did."
+  error: String
+  receivedAt: DateTime!
+  startedAt: DateTime
+  finishedAt: DateTime
+  "Per-record errors by line."
+  errors(first: Int = 100): [RecordError!]!
+}
+
+type BatchCounts {
+  created: Int!
+  updated: Int!
+  deleted: Int!
+  "Same content, or this (id, updated_at) was applied before."
+  unchanged: Int!
+  "An older updated_at than the hub already has."
+  stale: Int!
+  failed: Int!
+}
+
+"What is wrong with one record of a batch. field is empty when the whole line is unusable."
+type RecordError {
+  line: Int!
+  field: String!
+  message: String!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2090,6 +2328,24 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_BatchCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_BatchCounts_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_BatchCounts_updated(ctx, field)
+	case "deleted":
+		return ec.fieldContext_BatchCounts_deleted(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_BatchCounts_unchanged(ctx, field)
+	case "stale":
+		return ec.fieldContext_BatchCounts_stale(ctx, field)
+	case "failed":
+		return ec.fieldContext_BatchCounts_failed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BatchCounts", field.Name)
+}
 
 func (ec *executionContext) childFields_Direction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2159,6 +2415,36 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 		return ec.fieldContext_Indicator_provenance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IngestBatch_id(ctx, field)
+	case "source":
+		return ec.fieldContext_IngestBatch_source(ctx, field)
+	case "status":
+		return ec.fieldContext_IngestBatch_status(ctx, field)
+	case "format":
+		return ec.fieldContext_IngestBatch_format(ctx, field)
+	case "mode":
+		return ec.fieldContext_IngestBatch_mode(ctx, field)
+	case "records":
+		return ec.fieldContext_IngestBatch_records(ctx, field)
+	case "counts":
+		return ec.fieldContext_IngestBatch_counts(ctx, field)
+	case "error":
+		return ec.fieldContext_IngestBatch_error(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_IngestBatch_receivedAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_IngestBatch_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_IngestBatch_finishedAt(ctx, field)
+	case "errors":
+		return ec.fieldContext_IngestBatch_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestBatch", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2355,6 +2641,18 @@ func (ec *executionContext) childFields_Provenance(ctx context.Context, field gr
 		return ec.fieldContext_Provenance_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Provenance", field.Name)
+}
+
+func (ec *executionContext) childFields_RecordError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_RecordError_line(ctx, field)
+	case "field":
+		return ec.fieldContext_RecordError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_RecordError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordError", field.Name)
 }
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2687,6 +2985,20 @@ func (ec *executionContext) field_Indicator_note_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_IngestBatch_errors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Organization_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2814,6 +3126,20 @@ func (ec *executionContext) field_Query_indicators_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ingestBatch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3222,6 +3548,144 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _BatchCounts_created(ctx context.Context, field graphql.CollectedField, obj *hub.BatchCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchCounts_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchCounts_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchCounts_updated(ctx context.Context, field graphql.CollectedField, obj *hub.BatchCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchCounts_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchCounts_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchCounts_deleted(ctx context.Context, field graphql.CollectedField, obj *hub.BatchCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchCounts_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchCounts_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchCounts_unchanged(ctx context.Context, field graphql.CollectedField, obj *hub.BatchCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchCounts_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchCounts_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchCounts_stale(ctx context.Context, field graphql.CollectedField, obj *hub.BatchCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchCounts_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchCounts_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BatchCounts_failed(ctx context.Context, field graphql.CollectedField, obj *hub.BatchCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BatchCounts_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BatchCounts_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BatchCounts", field, false, false, "Int")
+}
 
 func (ec *executionContext) _Direction_code(ctx context.Context, field graphql.CollectedField, obj *hub.Direction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3739,6 +4203,312 @@ func (ec *executionContext) fieldContext_Indicator_provenance(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Provenance(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestBatch_id(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IngestBatch_source(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _IngestBatch_status(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.BatchStatus) graphql.Marshaler {
+			return ec.marshalNBatchStatus2githubᚗcomᚋbirgemizᚋhubᚐBatchStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, false, false, "BatchStatus")
+}
+
+func (ec *executionContext) _IngestBatch_format(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IngestBatch().Format(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, true, true, "String")
+}
+
+func (ec *executionContext) _IngestBatch_mode(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.FeedMode) graphql.Marshaler {
+			return ec.marshalNFeedMode2githubᚗcomᚋbirgemizᚋhubᚐFeedMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, false, false, "FeedMode")
+}
+
+func (ec *executionContext) _IngestBatch_records(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IngestBatch_counts(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.BatchCounts) graphql.Marshaler {
+			return ec.marshalNBatchCounts2githubᚗcomᚋbirgemizᚋhubᚐBatchCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BatchCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestBatch_error(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IngestBatch().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, true, true, "String")
+}
+
+func (ec *executionContext) _IngestBatch_receivedAt(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IngestBatch_startedAt(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IngestBatch_finishedAt(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IngestBatch_errors(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IngestBatch().Errors(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.RecordError) graphql.Marshaler {
+			return ec.marshalNRecordError2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚐRecordErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestBatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordError(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IngestBatch_errors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -6112,6 +6882,50 @@ func (ec *executionContext) fieldContext_Query_sources(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ingestBatch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ingestBatch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IngestBatch(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Batch) graphql.Marshaler {
+			return ec.marshalOIngestBatch2ᚖgithubᚗcomᚋbirgemizᚋhubᚐBatch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ingestBatch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestBatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ingestBatch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_search(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6230,6 +7044,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RecordError_line(ctx context.Context, field graphql.CollectedField, obj *hub.RecordError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordError_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordError_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecordError_field(ctx context.Context, field graphql.CollectedField, obj *hub.RecordError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordError", field, false, false, "String")
+}
+
+func (ec *executionContext) _RecordError_message(ctx context.Context, field graphql.CollectedField, obj *hub.RecordError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordError", field, false, false, "String")
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (ret graphql.Marshaler) {
@@ -9578,6 +10461,64 @@ func (ec *executionContext) _SearchNode(ctx context.Context, sel ast.SelectionSe
 
 // region    **************************** object.gotpl ****************************
 
+var batchCountsImplementors = []string{"BatchCounts"}
+
+func (ec *executionContext) _BatchCounts(ctx context.Context, sel ast.SelectionSet, obj *hub.BatchCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, batchCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BatchCounts")
+		case "created":
+			out.Values[i] = ec._BatchCounts_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._BatchCounts_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleted":
+			out.Values[i] = ec._BatchCounts_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._BatchCounts_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stale":
+			out.Values[i] = ec._BatchCounts_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._BatchCounts_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var directionImplementors = []string{"Direction"}
 
 func (ec *executionContext) _Direction(ctx context.Context, sel ast.SelectionSet, obj *hub.Direction) graphql.Marshaler {
@@ -9807,6 +10748,97 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Indicator_provenance(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ingestBatchImplementors = []string{"IngestBatch"}
+
+func (ec *executionContext) _IngestBatch(ctx context.Context, sel ast.SelectionSet, obj *hub.Batch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestBatch")
+		case "id":
+			out.Values[i] = ec._IngestBatch_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._IngestBatch_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._IngestBatch_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "format":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IngestBatch_format(ctx, field, obj)
+				})
+		case "mode":
+			out.Values[i] = ec._IngestBatch_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "records":
+			out.Values[i] = ec._IngestBatch_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "counts":
+			out.Values[i] = ec._IngestBatch_counts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IngestBatch_error(ctx, field, obj)
+				})
+		case "receivedAt":
+			out.Values[i] = ec._IngestBatch_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._IngestBatch_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._IngestBatch_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errors":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IngestBatch_errors(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10591,6 +11623,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sources(ctx, field)
 				})
+		case "ingestBatch":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ingestBatch(ctx, field)
+				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -10610,6 +11648,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recordErrorImplementors = []string{"RecordError"}
+
+func (ec *executionContext) _RecordError(ctx context.Context, sel ast.SelectionSet, obj *hub.RecordError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recordErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecordError")
+		case "line":
+			out.Values[i] = ec._RecordError_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._RecordError_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._RecordError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11670,6 +12751,40 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNBatchCounts2githubᚗcomᚋbirgemizᚋhubᚐBatchCounts(ctx context.Context, sel ast.SelectionSet, v hub.BatchCounts) graphql.Marshaler {
+	return ec._BatchCounts(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNBatchStatus2githubᚗcomᚋbirgemizᚋhubᚐBatchStatus(ctx context.Context, v any) (hub.BatchStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNBatchStatus2githubᚗcomᚋbirgemizᚋhubᚐBatchStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBatchStatus2githubᚗcomᚋbirgemizᚋhubᚐBatchStatus(ctx context.Context, sel ast.SelectionSet, v hub.BatchStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNBatchStatus2githubᚗcomᚋbirgemizᚋhubᚐBatchStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "BatchStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNBatchStatus2githubᚗcomᚋbirgemizᚋhubᚐBatchStatus = map[string]hub.BatchStatus{
+		"RECEIVED":   hub.BatchReceived,
+		"PROCESSING": hub.BatchProcessing,
+		"DONE":       hub.BatchDone,
+		"FAILED":     hub.BatchFailed,
+	}
+	marshalNBatchStatus2githubᚗcomᚋbirgemizᚋhubᚐBatchStatus = map[hub.BatchStatus]string{
+		hub.BatchReceived:   "RECEIVED",
+		hub.BatchProcessing: "PROCESSING",
+		hub.BatchDone:       "DONE",
+		hub.BatchFailed:     "FAILED",
+	}
+)
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11735,6 +12850,32 @@ func (ec *executionContext) marshalNDirection2ᚖgithubᚗcomᚋbirgemizᚋhub�
 	}
 	return ec._Direction(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalNFeedMode2githubᚗcomᚋbirgemizᚋhubᚐFeedMode(ctx context.Context, v any) (hub.FeedMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNFeedMode2githubᚗcomᚋbirgemizᚋhubᚐFeedMode[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeedMode2githubᚗcomᚋbirgemizᚋhubᚐFeedMode(ctx context.Context, sel ast.SelectionSet, v hub.FeedMode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNFeedMode2githubᚗcomᚋbirgemizᚋhubᚐFeedMode[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FeedMode!")
+	}
+	return res
+}
+
+var (
+	unmarshalNFeedMode2githubᚗcomᚋbirgemizᚋhubᚐFeedMode = map[string]hub.FeedMode{
+		"DELTA":    hub.ModeDelta,
+		"SNAPSHOT": hub.ModeSnapshot,
+	}
+	marshalNFeedMode2githubᚗcomᚋbirgemizᚋhubᚐFeedMode = map[hub.FeedMode]string{
+		hub.ModeDelta:    "DELTA",
+		hub.ModeSnapshot: "SNAPSHOT",
+	}
+)
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
@@ -12218,6 +13359,30 @@ func (ec *executionContext) marshalNProvenance2ᚖgithubᚗcomᚋbirgemizᚋhub�
 		return graphql.Null
 	}
 	return ec._Provenance(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRecordError2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚐRecordErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.RecordError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecordError2ᚖgithubᚗcomᚋbirgemizᚋhubᚐRecordError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRecordError2ᚖgithubᚗcomᚋbirgemizᚋhubᚐRecordError(ctx context.Context, sel ast.SelectionSet, v *hub.RecordError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecordError!")
+		return graphql.Null
+	}
+	return ec._RecordError(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Region) graphql.Marshaler {
@@ -12801,6 +13966,24 @@ func (ec *executionContext) unmarshalODateRange2ᚖgithubᚗcomᚋbirgemizᚋhub
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := UnmarshalDateTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := MarshalDateTime(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -12909,6 +14092,13 @@ func (ec *executionContext) unmarshalOIndicatorFilter2ᚖgithubᚗcomᚋbirgemiz
 	}
 	res, err := ec.unmarshalInputIndicatorFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOIngestBatch2ᚖgithubᚗcomᚋbirgemizᚋhubᚐBatch(ctx context.Context, sel ast.SelectionSet, v *hub.Batch) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IngestBatch(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {

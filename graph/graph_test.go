@@ -50,9 +50,10 @@ func setup(t *testing.T) *env {
 	}
 	t.Cleanup(func() { engine.Close() })
 	r.SearchService = engine
+	r.BatchService = postgres.NewBatchService(db)
 	ix := &workers.Indexer{Engine: engine, Outbox: postgres.NewSearchOutboxService(db), Projects: r.ProjectService,
 		Organizations: r.OrganizationService, UNPlacements: r.UNPlacementService, Log: slog.New(slog.DiscardHandler)}
-	h := graph.NewHandler(r, slog.New(slog.DiscardHandler), graph.HandlerOptions{})
+	h := graph.WithPrincipal(r.SourceService, graph.NewHandler(r, slog.New(slog.DiscardHandler), graph.HandlerOptions{}))
 	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db, indexer: ix}
 }
 

@@ -19,6 +19,7 @@ type Resolver struct {
 	SourceService        hub.SourceService
 	ProvenanceService    hub.ProvenanceService
 	SearchService        Searcher
+	BatchService         hub.BatchService
 
 	// Now is the clock age bands are computed against.
 	Now func() time.Time

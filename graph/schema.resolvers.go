@@ -39,6 +39,18 @@ func (r *indicatorResolver) Provenance(ctx context.Context, obj *hub.Indicator) 
 	return r.provenance(ctx, hub.TypeIndicator, obj.ID)
 }
 
+func (r *ingestBatchResolver) Format(ctx context.Context, obj *hub.Batch) (string, error) {
+	return string(obj.Format), nil
+}
+
+func (r *ingestBatchResolver) Error(ctx context.Context, obj *hub.Batch) (*string, error) {
+	return nullable(obj.Error), nil
+}
+
+func (r *ingestBatchResolver) Errors(ctx context.Context, obj *hub.Batch, first *int) ([]*hub.RecordError, error) {
+	return r.batchErrors(ctx, obj, first)
+}
+
 func (r *organizationResolver) ID(ctx context.Context, obj *hub.Organization) (string, error) {
 	return globalID(typeOrganization, obj.ID), nil
 }
@@ -261,6 +273,10 @@ func (r *queryResolver) Sources(ctx context.Context) ([]*hub.Source, error) {
 	return r.SourceService.FindSources(ctx)
 }
 
+func (r *queryResolver) IngestBatch(ctx context.Context, id string) (*hub.Batch, error) {
+	return r.ingestBatch(ctx, id)
+}
+
 func (r *queryResolver) Search(ctx context.Context, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) (*SearchResult, error) {
 	q, err := searchQuery(query, types, filter, facets, orderBy, first, after)
 	if err != nil {
@@ -350,6 +366,8 @@ func (r *Resolver) Direction() DirectionResolver { return &directionResolver{r} 
 
 func (r *Resolver) Indicator() IndicatorResolver { return &indicatorResolver{r} }
 
+func (r *Resolver) IngestBatch() IngestBatchResolver { return &ingestBatchResolver{r} }
+
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
 
 func (r *Resolver) Participation() ParticipationResolver { return &participationResolver{r} }
@@ -369,6 +387,7 @@ func (r *Resolver) Volunteer() VolunteerResolver { return &volunteerResolver{r} 
 type (
 	directionResolver     struct{ *Resolver }
 	indicatorResolver     struct{ *Resolver }
+	ingestBatchResolver   struct{ *Resolver }
 	organizationResolver  struct{ *Resolver }
 	participationResolver struct{ *Resolver }
 	projectResolver       struct{ *Resolver }

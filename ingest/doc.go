@@ -13,6 +13,14 @@
 // batch. Sniff rejects bodies that are not a feed at all before anything is
 // decoded, and CountLines gives the number of records a batch counts to.
 //
+// CSV is accepted too, one record type per file (SPEC, Feeds). A
+// CSVDecoder turns each row into the NDJSON line that says the same thing
+// and decodes it with the same code, so that both formats check a field
+// alike, report it with the same message and hash a record alike;
+// SniffCSV and CountCSVRecords are its Sniff and CountLines. Both decoders
+// are RecordReaders, and both take the Options of the source a feed comes
+// from: its own category words for directions.
+//
 // Messages never repeat a volunteer's personal data (name, phone, email,
 // IIN, birth date, consent reference), because batch errors are shown to the
 // platform's operators and kept far longer than the record would be.

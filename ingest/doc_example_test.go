@@ -241,3 +241,59 @@ func TestDocFeedSnippets(t *testing.T) {
 		t.Errorf("found %d feed blocks in %s, want the line example and the example feed", blocks, feedsDoc)
 	}
 }
+
+// TestDocExampleCSV decodes the guide's CSV examples, each marked with
+// <!-- example-csv type=… -->: every row must be a valid record, equal
+// (hash included) to the record of the same id in the example feed, which
+// the guide says they repeat.
+func TestDocExampleCSV(t *testing.T) {
+	t.Parallel()
+	doc := readFeedsDoc(t)
+	feed := map[string]*hub.FeedRecord{}
+	for _, r := range decodeAll(t, docBlock(t, doc, "example-feed", "ndjson")) {
+		if r.Rec != nil {
+			feed[string(r.Rec.Type)+"/"+r.Rec.ExternalID] = r.Rec
+		}
+	}
+	const prefix = "<!-- example-csv type="
+	blocks := 0
+	for rest := doc; ; {
+		i := strings.Index(rest, prefix)
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len(prefix):]
+		typ, _, ok := strings.Cut(rest, " -->")
+		if !ok || !hub.RecordType(typ).Valid() {
+			t.Fatalf("%s: bad marker %q", feedsDoc, prefix+typ)
+		}
+		blocks++
+		body := docBlock(t, doc[len(doc)-len(rest)-len(prefix):], "example-csv type="+typ, "csv")
+		if err := ingest.SniffCSV([]byte(body), hub.RecordType(typ)); err != nil {
+			t.Errorf("%s example: SniffCSV: %v", typ, err)
+		}
+		rs := decodeCSV(t, body, hub.RecordType(typ))
+		if n := ingest.CountCSVRecords([]byte(body)); n != len(rs) || n == 0 {
+			t.Errorf("%s example: %d rows counted, %d decoded", typ, n, len(rs))
+		}
+		for _, r := range rs {
+			for _, e := range r.Errs {
+				t.Errorf("%s example, line %d: %s: %s", typ, e.Line, e.Field, e.Message)
+			}
+			if r.Rec == nil {
+				continue
+			}
+			want := feed[typ+"/"+r.Rec.ExternalID]
+			if want == nil {
+				t.Errorf("%s example, line %d: %s is not in the example feed", typ, r.Line, r.Rec.ExternalID)
+				continue
+			}
+			if diff := cmp.Diff(want, r.Rec, ignoreLine); diff != "" {
+				t.Errorf("%s example, line %d (-example feed +CSV):\n%s", typ, r.Line, diff)
+			}
+		}
+	}
+	if blocks < 2 {
+		t.Errorf("found %d CSV examples in %s, want at least 2", blocks, feedsDoc)
+	}
+}

@@ -30,9 +30,18 @@ type Decoder struct {
 	rd   recordDecoder
 }
 
-// NewDecoder returns a decoder reading r. It buffers r itself.
+// NewDecoder returns a decoder reading r with no source-specific options.
+// It buffers r itself.
 func NewDecoder(r io.Reader) *Decoder {
-	return &Decoder{r: bufio.NewReaderSize(r, readBufferSize)}
+	return NewDecoderOptions(r, Options{})
+}
+
+// NewDecoderOptions returns a decoder reading r with the options of the
+// source the feed comes from. It buffers r itself.
+func NewDecoderOptions(r io.Reader, opts Options) *Decoder {
+	d := &Decoder{r: bufio.NewReaderSize(r, readBufferSize)}
+	d.rd.categories = opts.categories()
+	return d
 }
 
 // Line returns the 1-based number of the last line Next read. Blank lines

@@ -30,7 +30,8 @@ type recordDecoder struct {
 
 	top, data, sub []member
 	items          [][]byte
-	dirCache       map[string]string // category word → direction code, "" for unknown
+	categories     map[string]string    // the source's normalized category words → codes (Options.Categories)
+	dirCache       map[string]dirAnswer // category word as sent → what it maps to
 	hashBuf        []byte
 }
 

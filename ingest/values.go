@@ -316,9 +316,9 @@ func (d *recordDecoder) directions(field string, v []byte) []string {
 		if len(word) == 0 {
 			continue
 		}
-		code, ok := d.direction(word)
-		if !ok {
-			d.add(itemField(field, i), "%q is not a direction code or a known category word", clip(string(word)))
+		code, msg := d.direction(word)
+		if msg != "" {
+			d.add(itemField(field, i), "%s", msg)
 			continue
 		}
 		if !contains(out, code) {
@@ -332,22 +332,45 @@ func (d *recordDecoder) directions(field string, v []byte) []string {
 // a few dozen; the bound only stops a hostile feed from growing the map.
 const maxDirectionCache = 1024
 
-// direction maps a word through hub.DirectionForWord, remembering the
-// answer: a feed repeats the same few words on every line, and normalizing
-// a word costs far more than a map lookup.
-func (d *recordDecoder) direction(word []byte) (string, bool) {
-	if code, ok := d.dirCache[string(word)]; ok {
-		return code, code != ""
+// dirAnswer is what a category word maps to: a code, or the message that
+// reports the word.
+type dirAnswer struct{ code, msg string }
+
+// direction maps a word to a direction code: first through the source's
+// own words (Options.Categories), then through hub.DirectionForWord. It
+// returns the message to report instead when the word maps to nothing, or
+// to something that is not a code. Answers are remembered: a feed repeats
+// the same few words on every line, and normalizing a word costs far more
+// than a map lookup.
+func (d *recordDecoder) direction(word []byte) (code, msg string) {
+	if a, ok := d.dirCache[string(word)]; ok {
+		return a.code, a.msg
 	}
 	w := string(word)
-	code, ok := hub.DirectionForWord(w)
+	var a dirAnswer
+	var c string
+	var mapped bool
+	if d.categories != nil {
+		c, mapped = d.categories[hub.NormalizeCategoryWord(w)]
+	}
+	if mapped {
+		if hub.IsDirectionCode(c) {
+			a.code = c
+		} else {
+			a.msg = fmt.Sprintf("%q is mapped to %q by the source's category words, which is not a direction code", clip(w), clip(c))
+		}
+	} else if c, ok := hub.DirectionForWord(w); ok {
+		a.code = c
+	} else {
+		a.msg = fmt.Sprintf("%q is not a direction code or a known category word", clip(w))
+	}
 	if d.dirCache == nil {
-		d.dirCache = make(map[string]string)
+		d.dirCache = make(map[string]dirAnswer)
 	}
 	if len(d.dirCache) < maxDirectionCache {
-		d.dirCache[w] = code
+		d.dirCache[w] = a
 	}
-	return code, ok
+	return a.code, a.msg
 }
 
 // refs reads a list of references to other records.

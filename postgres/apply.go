@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/secretbox"
 )
 
 // ApplyChunk applies a chunk of a batch in one transaction: its records,
@@ -39,7 +40,7 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 		if processed != c.FromLine || status != string(hub.BatchProcessing) {
 			return hub.Errorf(hub.ECONFLICT, "batch %s is %s at line %d, not at line %d: another worker moved it on", id, status, processed, c.FromLine)
 		}
-		a := &applier{tx: tx, sourceID: sourceID, now: s.db.Now()}
+		a := &applier{tx: tx, sourceID: sourceID, now: s.db.Now(), keys: s.db.Keys}
 		recs, dupCounts := dedupe(c.Records)
 		counts = counts.Add(dupCounts)
 		byType := make(map[hub.RecordType][]*hub.FeedRecord)
@@ -57,14 +58,21 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 			counts = counts.Add(tc)
 		}
 		counts.Failed += failedLines(c)
-		if err := insertErrors(ctx, tx, u, c.Errors); err != nil {
+		if err := insertErrors(ctx, tx, u, append(append([]hub.RecordError{}, c.Notices...), c.Errors...)); err != nil {
 			return err
+		}
+		var types []string
+		for _, t := range hub.RecordTypes {
+			if len(byType[t]) > 0 {
+				types = append(types, string(t))
+			}
 		}
 		_, err := tx.Exec(ctx, `
 			UPDATE batches SET processed_lines = $2, created = created + $3, updated = updated + $4, deleted = deleted + $5,
-				unchanged = unchanged + $6, stale = stale + $7, failed = failed + $8, progressed_at = $9
+				unchanged = unchanged + $6, stale = stale + $7, failed = failed + $8, progressed_at = $9,
+				types_seen = ARRAY(SELECT DISTINCT unnest(types_seen || $10::text[]) ORDER BY 1)
 			WHERE id = $1`,
-			u, c.ToLine, counts.Created, counts.Updated, counts.Deleted, counts.Unchanged, counts.Stale, counts.Failed, a.now)
+			u, c.ToLine, counts.Created, counts.Updated, counts.Deleted, counts.Unchanged, counts.Stale, counts.Failed, a.now, types)
 		return err
 	})
 	return counts, err
@@ -141,6 +149,16 @@ type applier struct {
 	tx       pgx.Tx
 	sourceID int64
 	now      time.Time
+	keys     *secretbox.Keyring
+}
+
+// matchHash is the keyed hash an identifier is matched by, or nil (NULL)
+// for an empty identifier.
+func (a *applier) matchHash(kind, value string) []byte {
+	if value == "" || a.keys == nil {
+		return nil
+	}
+	return a.keys.MatchHash(kind, value)
 }
 
 // recordTable describes how one record type is stored: its table, its
@@ -158,11 +176,14 @@ type recordTable struct {
 	// (over the staged row s and the batch's source $2) that resolves it.
 	refs []refCol
 	// values returns the staged data values of an upsert, in cols order.
-	values func(r *hub.FeedRecord) []any
+	values func(r *hub.FeedRecord, a *applier) []any
 	// after runs once the records are written, for side tables.
 	after func(ctx context.Context, a *applier, t *recordTable, recs []*hub.FeedRecord) error
 	// fixups resolve references to this type that arrived before it.
 	fixups []string
+	// match, when set, is a scalar subquery over the staged row s that
+	// finds the record another source already reported as the same one.
+	match string
 }
 
 type stageCol struct{ name, sqlType string }
@@ -174,6 +195,14 @@ type refCol struct{ column, expr string }
 func resolveRef(refType hub.RecordType, refTable, refColumn string) string {
 	return fmt.Sprintf(`(SELECT pv.record_id FROM provenance pv JOIN %s r ON r.id = pv.record_id
 		WHERE pv.record_type = '%s' AND pv.source_id = $2 AND pv.external_id = s.%s)`, refTable, refType, refColumn)
+}
+
+// matchExpr is the table's match subquery for upserts, or NULL.
+func matchExpr(t *recordTable) string {
+	if t.match == "" {
+		return "NULL::bigint"
+	}
+	return "CASE WHEN NOT s.deleted THEN " + t.match + " END"
 }
 
 // fixup returns the statement that points dangling references in
@@ -202,7 +231,7 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 	for i, r := range recs {
 		vals := empty
 		if r.Op == hub.OpUpsert {
-			vals = t.values(r)
+			vals = t.values(r, a)
 		}
 		rows[i] = append([]any{r.ExternalID, r.UpdatedAt, r.Hash, r.Op == hub.OpDelete}, vals...)
 	}
@@ -224,7 +253,7 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 			WHERE p.record_type = $1 AND p.source_id = $2
 		), up AS (
 			INSERT INTO provenance AS p (record_type, source_id, external_id, record_id, source_updated_at, content_hash, first_seen, last_seen, deleted_at)
-			SELECT $1, $2, s.ext_id, coalesce(prev.record_id, nextval($3::regclass)), s.updated_at, s.hash, $4, $4,
+			SELECT $1, $2, s.ext_id, coalesce(prev.record_id, `+matchExpr(t)+`, nextval($3::regclass)), s.updated_at, s.hash, $4, $4,
 				CASE WHEN s.deleted THEN $4::timestamptz END
 			FROM stage s LEFT JOIN prev ON prev.external_id = s.ext_id
 			ON CONFLICT (record_type, source_id, external_id) DO UPDATE SET
@@ -274,10 +303,13 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 		return counts, fmt.Errorf("write %s: %w", t.table, err)
 	}
 
-	// 4. Soft-delete what the source deleted.
+	// 4. Soft-delete what the source deleted, unless another source still
+	// reports the record.
 	if _, err := a.tx.Exec(ctx, fmt.Sprintf(`
 		UPDATE %s t SET deleted_at = $1, updated_at = $1 FROM outcome o
-		WHERE o.result = 'deleted' AND t.id = o.record_id AND t.deleted_at IS NULL`, t.table), a.now); err != nil {
+		WHERE o.result = 'deleted' AND t.id = o.record_id AND t.deleted_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM provenance p WHERE p.record_type = $2 AND p.record_id = t.id AND p.deleted_at IS NULL)`, t.table),
+		a.now, string(t.typ)); err != nil {
 		return counts, fmt.Errorf("delete %s: %w", t.table, err)
 	}
 	if t.after != nil {

@@ -34,11 +34,18 @@ func (s *BatchService) CreateBatch(ctx context.Context, b *hub.Batch, body []byt
 	if b.Format == "" {
 		b.Format = hub.FormatNDJSON
 	}
+	if b.Mode == "" {
+		b.Mode = hub.ModeDelta
+	}
 	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO batches (id, source_id, status, format, filename, body_size, body_sha256, lines, received_at, progressed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-			b.ID, b.SourceID, string(b.Status), string(b.Format), b.Filename, b.BodySize, b.BodySHA256, b.Lines, now); err != nil {
+			INSERT INTO batches (id, source_id, status, format, record_type, mode, webhook_id, filename, body_size, body_sha256, lines, received_at, progressed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $12)`,
+			b.ID, b.SourceID, string(b.Status), string(b.Format), string(b.RecordType), string(b.Mode), b.WebhookID,
+			b.Filename, b.BodySize, b.BodySHA256, b.Lines, now); err != nil {
+			if hub.ErrorCode(interpretError(err)) == hub.ECONFLICT {
+				return hub.Errorf(hub.ECONFLICT, "webhook-id %q was already received from this source", b.WebhookID)
+			}
 			return fmt.Errorf("store batch: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO batch_bodies (batch_id, body) VALUES ($1, $2)`, b.ID, body); err != nil {
@@ -48,17 +55,17 @@ func (s *BatchService) CreateBatch(ctx context.Context, b *hub.Batch, body []byt
 	})
 }
 
-const batchColumns = `b.id, b.source_id, s.name, b.status, b.format, b.filename, b.body_size, b.body_sha256, b.lines,
+const batchColumns = `b.id, b.source_id, s.name, b.status, b.format, b.record_type, b.mode, coalesce(b.webhook_id, ''), b.filename, b.body_size, b.body_sha256, b.lines,
 	b.processed_lines, b.created, b.updated, b.deleted, b.unchanged, b.stale, b.failed, b.error, b.received_at,
-	b.started_at, b.finished_at, b.attempts`
+	b.started_at, b.finished_at, b.attempts, b.types_seen, b.swept, b.sweep_note`
 
 func scanBatch(row pgx.CollectableRow) (*hub.Batch, error) {
 	var b hub.Batch
 	var id uuid.UUID
 	c := &b.Counts
-	err := row.Scan(&id, &b.SourceID, &b.Source, &b.Status, &b.Format, &b.Filename, &b.BodySize, &b.BodySHA256, &b.Lines,
+	err := row.Scan(&id, &b.SourceID, &b.Source, &b.Status, &b.Format, &b.RecordType, &b.Mode, &b.WebhookID, &b.Filename, &b.BodySize, &b.BodySHA256, &b.Lines,
 		&b.ProcessedLines, &c.Created, &c.Updated, &c.Deleted, &c.Unchanged, &c.Stale, &c.Failed, &b.Error, &b.ReceivedAt,
-		&b.StartedAt, &b.FinishedAt, &b.Attempts)
+		&b.StartedAt, &b.FinishedAt, &b.Attempts, &b.TypesSeen, &b.Swept, &b.SweepNote)
 	b.ID = id.String()
 	return &b, err
 }
@@ -86,6 +93,14 @@ func findBatch(ctx context.Context, q querier, id uuid.UUID, lock string) (*hub.
 	if hub.ErrorCode(interpretError(err)) == hub.ENOTFOUND {
 		return nil, hub.Errorf(hub.ENOTFOUND, "no batch %s", id)
 	}
+	return b, interpretError(err)
+}
+
+// FindBatchByWebhookID returns the batch a source pushed with webhookID, or ENOTFOUND.
+func (s *BatchService) FindBatchByWebhookID(ctx context.Context, sourceID int64, webhookID string) (*hub.Batch, error) {
+	rows, _ := s.db.Pool.Query(ctx, `SELECT `+batchColumns+` FROM batches b JOIN sources s ON s.id = b.source_id
+		WHERE b.source_id = $1 AND b.webhook_id = $2`, sourceID, webhookID)
+	b, err := pgx.CollectExactlyOneRow(rows, scanBatch)
 	return b, interpretError(err)
 }
 

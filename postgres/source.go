@@ -38,7 +38,9 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
-func secretAAD(sourceID int64) []byte { return []byte("source:" + strconv.FormatInt(sourceID, 10) + ":webhook-secret") }
+func secretAAD(sourceID int64) []byte {
+	return []byte("source:" + strconv.FormatInt(sourceID, 10) + ":webhook-secret")
+}
 
 func (s *SourceService) keys() (*secretbox.Keyring, error) {
 	if s.db.Keys == nil {

@@ -15,13 +15,19 @@ var tables = map[hub.RecordType]*recordTable{
 		typ: hub.TypeOrganization, table: "organizations", seq: "organizations_id_seq",
 		cols: cols("name_kk text", "name_ru text", "name_en text", "sort_name text", "bin text", "kind text",
 			"region_code text", "directions text[]", "website text", "contact_email text", "contact_phone text",
-			"founded date", "volunteer_count integer"),
-		values: func(r *hub.FeedRecord) []any {
+			"founded date", "volunteer_count integer", "match_names text[]"),
+		values: func(r *hub.FeedRecord, a *applier) []any {
 			o := r.Organization
 			return []any{str(o.Name.KK), str(o.Name.RU), str(o.Name.EN), sortKey(o.Name), str(o.BIN), string(o.Kind),
 				str(o.RegionCode), list(o.Directions), str(o.Website), str(o.ContactEmail), str(o.ContactPhone),
-				o.Founded, o.VolunteerCount}
+				o.Founded, o.VolunteerCount, list(o.MatchNames())}
 		},
+		// The same organization from another source: the same BIN, or,
+		// when either has none, a shared normalized name in the same region.
+		match: `(SELECT o.id FROM organizations o WHERE o.deleted_at IS NULL AND (
+				(s.bin IS NOT NULL AND o.bin = s.bin)
+				OR ((s.bin IS NULL OR o.bin IS NULL) AND o.region_code IS NOT DISTINCT FROM s.region_code AND o.match_names && s.match_names))
+			ORDER BY (o.bin IS NOT NULL AND o.bin = s.bin) DESC, o.id LIMIT 1)`,
 		fixups: []string{
 			fixup("projects", "organization_id", "organization_ref"),
 			fixup("volunteer_organizations", "organization_id", "organization_ref"),
@@ -35,7 +41,7 @@ var tables = map[hub.RecordType]*recordTable{
 			"end_date date", "volunteers_needed integer", "volunteers_engaged integer", "volunteer_hours double precision",
 			"beneficiaries integer", "grant_programme text", "grant_amount_kzt bigint", "tags text[]", "url text"),
 		refs: []refCol{{"organization_id", resolveRef(hub.TypeOrganization, "organizations", "organization_ref")}},
-		values: func(r *hub.FeedRecord) []any {
+		values: func(r *hub.FeedRecord, a *applier) []any {
 			p := r.Project
 			return []any{str(r.OrganizationRef), str(p.Title.KK), str(p.Title.RU), str(p.Title.EN), sortKey(p.Title),
 				str(p.Description.KK), str(p.Description.RU), str(p.Description.EN), p.RegionCode, str(p.Locality),
@@ -49,19 +55,25 @@ var tables = map[hub.RecordType]*recordTable{
 		typ: hub.TypeVolunteer, table: "volunteers", seq: "volunteers_id_seq",
 		cols: cols("region_code text", "gender text", "birth_year smallint", "languages text[]", "skills text[]",
 			"directions text[]", "registered_at date", "status text"),
-		values: func(r *hub.FeedRecord) []any {
+		values: func(r *hub.FeedRecord, a *applier) []any {
 			v := r.Volunteer
 			vals := []any{v.RegionCode, string(v.Gender), v.BirthYear, list(v.Languages), list(v.Skills),
 				list(v.Directions), v.RegisteredAt, string(v.Status), list(r.OrganizationRefs)}
 			if p := r.Personal; p != nil {
-				return append(vals, str(p.FullName), str(p.Phone), str(p.Email), str(p.IIN), p.BirthDate, p.ConsentRef, p.ConsentAt)
+				return append(vals, str(p.FullName), str(p.Phone), str(p.Email), str(p.IIN), p.BirthDate, p.ConsentRef, p.ConsentAt,
+					a.matchHash("iin", p.IIN), a.matchHash("phone", hub.NormalizePhone(p.Phone)))
 			}
-			return append(vals, nil, nil, nil, nil, nil, nil, nil)
+			return append(vals, nil, nil, nil, nil, nil, nil, nil, nil, nil)
 		},
 		// The organization references and the personal part are staged with
 		// the record but written to their own tables by writeVolunteerSides.
 		staged: cols("organization_refs text[]", "full_name text", "phone text", "email text", "iin text",
-			"birth_date date", "consent_ref text", "consent_at timestamptz"),
+			"birth_date date", "consent_ref text", "consent_at timestamptz", "iin_hash bytea", "phone_hash bytea"),
+		// The same person from another source: the same IIN, else the same
+		// phone, compared by keyed hash.
+		match: `(SELECT vi.volunteer_id FROM volunteer_identities vi JOIN volunteers v ON v.id = vi.volunteer_id
+			WHERE v.deleted_at IS NULL AND ((vi.kind = 'iin' AND vi.hash = s.iin_hash) OR (vi.kind = 'phone' AND vi.hash = s.phone_hash))
+			ORDER BY vi.kind = 'iin' DESC LIMIT 1)`,
 		after: writeVolunteerSides,
 		fixups: []string{
 			fixup("participations", "volunteer_id", "volunteer_ref"),
@@ -75,7 +87,7 @@ var tables = map[hub.RecordType]*recordTable{
 			{"volunteer_id", resolveRef(hub.TypeVolunteer, "volunteers", "volunteer_ref")},
 			{"project_id", resolveRef(hub.TypeProject, "projects", "project_ref")},
 		},
-		values: func(r *hub.FeedRecord) []any {
+		values: func(r *hub.FeedRecord, a *applier) []any {
 			p := r.Participation
 			return []any{r.VolunteerRef, r.ProjectRef, str(p.Role), p.Hours, p.StartDate, p.EndDate}
 		},
@@ -86,7 +98,7 @@ var tables = map[hub.RecordType]*recordTable{
 			"title_ru text", "title_en text", "category text", "funding text", "start_date date", "end_date date",
 			"status text", "sdgs smallint[]"),
 		refs: []refCol{{"volunteer_id", resolveRef(hub.TypeVolunteer, "volunteers", "volunteer_ref")}},
-		values: func(r *hub.FeedRecord) []any {
+		values: func(r *hub.FeedRecord, a *applier) []any {
 			u := r.UNPlacement
 			sdgs := u.SDGs
 			if sdgs == nil {
@@ -101,7 +113,7 @@ var tables = map[hub.RecordType]*recordTable{
 		typ: hub.TypeIndicator, table: "indicators", seq: "indicators_id_seq",
 		cols: cols("metric text", "value double precision", "unit text", "period text", "period_start date",
 			"period_end date", "region_code text", "citation_url text", "note_kk text", "note_ru text", "note_en text"),
-		values: func(r *hub.FeedRecord) []any {
+		values: func(r *hub.FeedRecord, a *applier) []any {
 			i := r.Indicator
 			return []any{i.Metric, i.Value, str(i.Unit), i.Period, i.PeriodStart, i.PeriodEnd, str(i.RegionCode),
 				str(i.CitationURL), str(i.Note.KK), str(i.Note.RU), str(i.Note.EN)}
@@ -127,6 +139,11 @@ func writeVolunteerSides(ctx context.Context, a *applier, t *recordTable, _ []*h
 			FROM outcome o JOIN stage s ON s.ext_id = o.ext_id, unnest(s.organization_refs) AS ref(ext_id)
 			WHERE o.result IN ('created', 'updated')
 			ON CONFLICT DO NOTHING`, []any{a.sourceID}},
+		{`INSERT INTO volunteer_identities (kind, hash, volunteer_id)
+			SELECT k.kind, k.hash, o.record_id FROM outcome o JOIN stage s ON s.ext_id = o.ext_id,
+				LATERAL (VALUES ('iin', s.iin_hash), ('phone', s.phone_hash)) AS k(kind, hash)
+			WHERE o.result IN ('created', 'updated') AND k.hash IS NOT NULL
+			ON CONFLICT DO NOTHING`, nil},
 		{`DELETE FROM volunteer_personal vp USING outcome o JOIN stage s ON s.ext_id = o.ext_id
 			WHERE vp.volunteer_id = o.record_id
 			AND (o.result = 'deleted' OR (o.result IN ('created', 'updated') AND s.consent_ref IS NULL))`, nil},

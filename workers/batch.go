@@ -14,6 +14,7 @@ import (
 
 	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/ingest"
+	"github.com/birgemiz/hub/ingest/hsds"
 )
 
 // Task types of the batch family.
@@ -49,6 +50,7 @@ func NewBatchProcessTask(batchID string) (*asynq.Task, []asynq.Option) {
 // a crash) resumes at the first line not yet committed.
 type BatchProcessor struct {
 	Batches   hub.BatchService
+	Sources   hub.SourceService
 	ChunkSize int
 	Log       *slog.Logger
 	// AfterChunk, when set, is called after each committed chunk (tests use
@@ -102,7 +104,12 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 	if err != nil {
 		return err
 	}
-	if err := ingest.Sniff(body); err != nil {
+	src, err := p.Sources.FindSourceByName(ctx, b.Source)
+	if err != nil {
+		return err
+	}
+	dec, err := reader(b, body, src)
+	if err != nil {
 		log.WarnContext(ctx, "batch rejected whole", "reason", hub.ErrorMessage(err))
 		return p.Batches.FinishBatch(ctx, batchID, hub.BatchFailed, hub.ErrorMessage(err))
 	}
@@ -111,7 +118,6 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 	if size <= 0 {
 		size = DefaultChunkSize
 	}
-	dec := ingest.NewDecoder(bytes.NewReader(body))
 	chunk := &hub.Chunk{FromLine: b.ProcessedLines}
 	var total hub.BatchCounts
 	flush := func(toLine int) error {
@@ -143,7 +149,11 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 		if rec != nil {
 			chunk.Records = append(chunk.Records, rec)
 		}
-		chunk.Errors = append(chunk.Errors, errs...)
+		if rec == nil && b.Format == hub.FormatCSV && dec.Line() == 1 {
+			chunk.Notices = append(chunk.Notices, errs...) // about the header, not a record
+		} else {
+			chunk.Errors = append(chunk.Errors, errs...)
+		}
 		if len(chunk.Records)+len(chunk.Errors) >= size {
 			if err := flush(dec.Line()); err != nil {
 				return err
@@ -155,12 +165,105 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 			return err
 		}
 	}
+	if b.Mode == hub.ModeSnapshot {
+		// Before finishing: a crash between the two repeats the sweep,
+		// which is idempotent, rather than skipping it.
+		if err := p.sweep(ctx, b.ID, src); err != nil {
+			return err
+		}
+	}
 	if err := p.Batches.FinishBatch(ctx, batchID, hub.BatchDone, ""); err != nil {
 		return err
 	}
 	log.InfoContext(ctx, "batch done", "created", total.Created, "updated", total.Updated, "deleted", total.Deleted,
 		"unchanged", total.Unchanged, "stale", total.Stale, "failed", total.Failed)
 	return nil
+}
+
+// reader returns the decoder for a batch's format, with the source's own
+// category words; an error when the body is not a feed of that format.
+func reader(b *hub.Batch, body []byte, src *hub.Source) (ingest.RecordReader, error) {
+	opts := ingest.Options{Categories: src.Categories}
+	switch b.Format {
+	case hub.FormatNDJSON, "":
+		if err := ingest.Sniff(body); err != nil {
+			return nil, err
+		}
+		return ingest.NewDecoderOptions(bytes.NewReader(body), opts), nil
+	case hub.FormatCSV:
+		if err := ingest.SniffCSV(body, b.RecordType); err != nil {
+			return nil, err
+		}
+		return ingest.NewCSVDecoder(bytes.NewReader(body), b.RecordType, opts), nil
+	case hub.FormatHSDS:
+		pkg, err := hsds.ReadZip(body)
+		if err != nil {
+			return nil, err
+		}
+		recs, errs, err := hsds.Decode(pkg, hsds.Options{UpdatedAt: b.ReceivedAt, Categories: src.Categories})
+		if err != nil {
+			return nil, err
+		}
+		return &sliceReader{errs: errs, recs: recs}, nil
+	}
+	return nil, hub.Errorf(hub.EINVALID, "unknown feed format %q", b.Format)
+}
+
+// sliceReader serves records decoded in one go (an HSDS package) one step
+// at a time: first the package's errors, then each record. Its Line is the
+// step, which is what progress counts; the records and errors keep the
+// rows of their CSV files for operators.
+type sliceReader struct {
+	errs []hub.RecordError
+	recs []*hub.FeedRecord
+	step int
+}
+
+func (r *sliceReader) Next() (*hub.FeedRecord, []hub.RecordError, error) {
+	defer func() { r.step++ }()
+	switch {
+	case r.step == 0 && len(r.errs) > 0:
+		return nil, r.errs, nil
+	case r.step == 0:
+		r.step++
+		fallthrough
+	default:
+		i := r.step - 1
+		if i >= len(r.recs) {
+			r.step--
+			return nil, nil, io.EOF
+		}
+		return r.recs[i], nil, nil
+	}
+}
+
+func (r *sliceReader) Line() int { return r.step }
+
+// sweep deletes what a snapshot no longer lists, after the grace. It never
+// sweeps after a snapshot in which a record failed: a record the source
+// listed but the hub could not read was still listed.
+func (p *BatchProcessor) sweep(ctx context.Context, batchID string, src *hub.Source) error {
+	b, err := p.Batches.FindBatchByID(ctx, batchID)
+	if err != nil {
+		return err
+	}
+	accepted := b.Counts.Total() - b.Counts.Failed
+	switch {
+	case b.Counts.Failed > 0:
+		return p.Batches.RecordSweep(ctx, batchID, 0, fmt.Sprintf("not swept: %d records failed, and a snapshot deletes only after every record applied", b.Counts.Failed))
+	case accepted == 0:
+		return p.Batches.RecordSweep(ctx, batchID, 0, "not swept: the snapshot held no records")
+	}
+	grace := hub.DefaultGrace
+	if src.Pull != nil && src.Pull.Grace > 0 {
+		grace = src.Pull.Grace
+	}
+	n, err := p.Batches.SweepSnapshot(ctx, src.ID, b.TypesSeen, *b.StartedAt, grace)
+	if err != nil {
+		return err
+	}
+	p.Log.InfoContext(ctx, "snapshot swept", "batch", batchID, "source", src.Name, "deleted", n, "grace", grace)
+	return p.Batches.RecordSweep(ctx, batchID, n, "")
 }
 
 // Reconciler re-enqueues batches that are stored but have no task: received

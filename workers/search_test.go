@@ -24,7 +24,7 @@ func searchFixture(t *testing.T) (*fixture, *workers.Indexer) {
 	ix := &workers.Indexer{Engine: engine, Outbox: postgres.NewSearchOutboxService(f.db),
 		Projects: postgres.NewProjectService(f.db), Organizations: postgres.NewOrganizationService(f.db),
 		UNPlacements: postgres.NewUNPlacementService(f.db), Log: slog.New(slog.DiscardHandler)}
-	w := workers.New(f.cfg, workers.Deps{Batches: f.batches, Log: slog.New(slog.DiscardHandler), Now: f.db.Now, Indexer: ix})
+	w := workers.New(f.cfg, workers.Deps{Batches: f.batches, Sources: postgres.NewSourceService(f.db), Log: slog.New(slog.DiscardHandler), Now: f.db.Now, Indexer: ix})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

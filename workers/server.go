@@ -25,6 +25,7 @@ type Config struct {
 // Deps are the services the handlers use.
 type Deps struct {
 	Batches hub.BatchService
+	Sources hub.SourceService
 	Log     *slog.Logger
 	Now     func() time.Time
 	// Indexer, when set, makes this process consume the search queue: it
@@ -73,7 +74,7 @@ func New(cfg Config, deps Deps) *Workers {
 		}),
 	})
 	w.scheduler = asynq.NewScheduler(cfg.Redis, &asynq.SchedulerOpts{Location: time.UTC, Logger: slogAdapter{log}, LogLevel: asynq.WarnLevel})
-	w.Processor = &BatchProcessor{Batches: deps.Batches, ChunkSize: cfg.ChunkSize, Log: log,
+	w.Processor = &BatchProcessor{Batches: deps.Batches, Sources: deps.Sources, ChunkSize: cfg.ChunkSize, Log: log,
 		OnChange: func(ctx context.Context) {
 			if err := w.enqueuer.EnqueueSearchSync(ctx); err != nil {
 				// The scheduled sync picks the changes up; they are in the outbox.

@@ -43,7 +43,7 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) start(t *testing.T) *workers.Workers {
 	t.Helper()
-	w := workers.New(f.cfg, workers.Deps{Batches: f.batches, Log: slog.New(slog.DiscardHandler), Now: f.db.Now})
+	w := workers.New(f.cfg, workers.Deps{Batches: f.batches, Sources: postgres.NewSourceService(f.db), Log: slog.New(slog.DiscardHandler), Now: f.db.Now})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestBatchResumesAfterInterruption(t *testing.T) {
 	ctx := context.Background()
 
 	// The first attempt dies after its first chunk of 3 lines.
-	p := &workers.BatchProcessor{Batches: f.batches, ChunkSize: 3, Log: slog.New(slog.DiscardHandler)}
+	p := &workers.BatchProcessor{Batches: f.batches, Sources: postgres.NewSourceService(f.db), ChunkSize: 3, Log: slog.New(slog.DiscardHandler)}
 	crash := errors.New("worker killed")
 	cctx, cancel := context.WithCancelCause(ctx)
 	p.AfterChunk = func(string, *hub.Chunk) { cancel(crash) }

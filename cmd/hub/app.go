@@ -165,7 +165,7 @@ func (m *Main) indexer() *workers.Indexer {
 // startWorkers starts the asynq workers in this process. With an open
 // search engine they also own its index and consume the search queue.
 func (m *Main) startWorkers() error {
-	deps := workers.Deps{Batches: m.Services.Batches, Log: m.Log, Now: m.DB.Now}
+	deps := workers.Deps{Batches: m.Services.Batches, Sources: m.Services.Sources, Log: m.Log, Now: m.DB.Now}
 	if m.Search != nil {
 		deps.Indexer = m.indexer()
 	}
@@ -184,7 +184,7 @@ func (m *Main) resolver() *graph.Resolver {
 		ReferenceService: s.References, OrganizationService: s.Organizations, ProjectService: s.Projects,
 		VolunteerService: s.Volunteers, ParticipationService: s.Participations, UNPlacementService: s.UNPlacements,
 		IndicatorService: s.Indicators, SourceService: s.Sources, ProvenanceService: s.Provenance, Now: m.DB.Now,
-		SearchService: m.Search,
+		SearchService: m.Search, BatchService: s.Batches,
 	}
 }
 

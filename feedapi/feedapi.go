@@ -1,0 +1,348 @@
+// Package feedapi is the HTTP API sources push feeds to:
+// POST /v1/sources/{source}/batches stores a signed body as a batch and
+// answers 202 with its receipt once it is durable, and GET
+// /v1/batches/{id} answers the receipt with per-record errors. Pushes are
+// authenticated by the source's bearer token and signed per the Standard
+// Webhooks specification.
+package feedapi
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/ingest"
+)
+
+// Limits on a push, by default.
+const (
+	DefaultMaxBody         = 256 << 20 // bytes as sent (compressed or not)
+	DefaultMaxDecompressed = 1 << 30   // bytes after gzip
+	MaxErrorsPerReceipt    = 1000
+)
+
+// Handler serves the feed API.
+type Handler struct {
+	Sources hub.SourceService
+	Batches hub.BatchService
+	// Enqueue tells the workers about a stored batch. Its failure is logged
+	// and the batch stays stored: the reconciler enqueues it later.
+	Enqueue func(ctx context.Context, batchID string) error
+	Log     *slog.Logger
+
+	MaxBody         int64
+	MaxDecompressed int64
+}
+
+// Register adds the API's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/sources/{source}/batches", h.push)
+	mux.HandleFunc("GET /v1/batches/{id}", h.receipt)
+}
+
+// apiError is the JSON error body: a code, a message for people.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+func fail(status int, code, format string, args ...any) *apiError {
+	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		switch hub.ErrorCode(err) {
+		case hub.EUNAUTHORIZED:
+			ae = fail(http.StatusUnauthorized, "unauthorized", "%s", hub.ErrorMessage(err))
+		case hub.EFORBIDDEN:
+			ae = fail(http.StatusForbidden, "forbidden", "%s", hub.ErrorMessage(err))
+		case hub.ENOTFOUND:
+			ae = fail(http.StatusNotFound, "not_found", "%s", hub.ErrorMessage(err))
+		case hub.EINVALID:
+			ae = fail(http.StatusBadRequest, "invalid", "%s", hub.ErrorMessage(err))
+		default:
+			h.Log.ErrorContext(r.Context(), "feed api failed", "path", r.URL.Path, "err", err)
+			ae = fail(http.StatusInternalServerError, "internal", "internal error; the body was not stored, send it again")
+		}
+	}
+	if ae.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="birgemiz-hub"`)
+	}
+	writeJSON(w, ae.Status, map[string]any{"error": ae})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// authenticate returns the source of the request's bearer token.
+func (h *Handler) authenticate(r *http.Request) (*hub.Source, error) {
+	token, ok := BearerToken(r)
+	if !ok {
+		return nil, fail(http.StatusUnauthorized, "unauthorized", "send the source's token as Authorization: Bearer <token>")
+	}
+	return h.Sources.AuthenticateSource(r.Context(), token)
+}
+
+// BearerToken returns the token of an Authorization: Bearer header.
+func BearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+func (h *Handler) push(w http.ResponseWriter, r *http.Request) {
+	b, replayed, err := h.store(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Location", "/v1/batches/"+b.ID)
+	writeJSON(w, http.StatusAccepted, receiptOf(b, nil, false))
+}
+
+// store checks, stores and enqueues a pushed body. Nothing is stored
+// unless the token, the signature and the body all pass.
+func (h *Handler) store(r *http.Request) (*hub.Batch, bool, error) {
+	ctx := r.Context()
+	src, err := h.authenticate(r)
+	if err != nil {
+		return nil, false, err
+	}
+	if name := r.PathValue("source"); name != src.Name {
+		return nil, false, fail(http.StatusForbidden, "forbidden", "this token belongs to source %q, not %q", src.Name, name)
+	}
+	maxBody := h.MaxBody
+	if maxBody == 0 {
+		maxBody = DefaultMaxBody
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, false, fail(http.StatusRequestEntityTooLarge, "too_large", "the body is larger than %d bytes; split the feed into several batches", maxBody)
+	} else if err != nil {
+		return nil, false, fail(http.StatusBadRequest, "invalid", "could not read the body: %v", err)
+	}
+
+	// The signature covers the body as sent.
+	if err := h.verify(ctx, src, raw, r.Header); err != nil {
+		return nil, false, err
+	}
+	webhookID := r.Header.Get(standardwebhooks.HeaderWebhookID)
+	if len(webhookID) > 200 {
+		return nil, false, fail(http.StatusBadRequest, "invalid", "webhook-id is longer than 200 characters")
+	}
+	if prev, err := h.Batches.FindBatchByWebhookID(ctx, src.ID, webhookID); err == nil {
+		return prev, true, nil
+	} else if hub.ErrorCode(err) != hub.ENOTFOUND {
+		return nil, false, err
+	}
+
+	body, err := h.decode(raw, r.Header.Get("Content-Encoding"))
+	if err != nil {
+		return nil, false, err
+	}
+	b := &hub.Batch{SourceID: src.ID, Source: src.Name, WebhookID: webhookID, Mode: hub.ModeDelta}
+	if mode := r.URL.Query().Get("mode"); mode != "" {
+		b.Mode = hub.FeedMode(mode)
+		if b.Mode != hub.ModeDelta && b.Mode != hub.ModeSnapshot {
+			return nil, false, fail(http.StatusBadRequest, "invalid", "mode must be delta or snapshot")
+		}
+	}
+	if err := classify(r, b, body); err != nil {
+		return nil, false, err
+	}
+	if err := h.Batches.CreateBatch(ctx, b, body); hub.ErrorCode(err) == hub.ECONFLICT {
+		// The same push arrived twice at once; answer with the first.
+		prev, err := h.Batches.FindBatchByWebhookID(ctx, src.ID, webhookID)
+		return prev, true, err
+	} else if err != nil {
+		return nil, false, err
+	}
+	if err := h.Enqueue(ctx, b.ID); err != nil {
+		h.Log.WarnContext(ctx, "batch stored but not enqueued; the reconciler will enqueue it", "batch", b.ID, "err", err)
+	}
+	return b, false, nil
+}
+
+// verify checks the Standard Webhooks signature against the source's
+// current secret and, during a rotation, its previous one.
+func (h *Handler) verify(ctx context.Context, src *hub.Source, body []byte, header http.Header) error {
+	for _, name := range []string{standardwebhooks.HeaderWebhookID, standardwebhooks.HeaderWebhookTimestamp, standardwebhooks.HeaderWebhookSignature} {
+		if header.Get(name) == "" {
+			return fail(http.StatusUnauthorized, "unsigned", "the push is not signed: %s is missing (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)", name)
+		}
+	}
+	secrets, err := h.Sources.SigningSecrets(ctx, src.ID)
+	if err != nil {
+		return err
+	}
+	var last error
+	for _, secret := range secrets {
+		wh, err := standardwebhooks.NewWebhook(secret)
+		if err != nil {
+			return err
+		}
+		if last = wh.Verify(body, header); last == nil {
+			return nil
+		}
+	}
+	switch {
+	case errors.Is(last, standardwebhooks.ErrMessageTooOld), errors.Is(last, standardwebhooks.ErrMessageTooNew):
+		return fail(http.StatusUnauthorized, "bad_timestamp", "webhook-timestamp is more than 5 minutes from the hub's clock; sign with the current time")
+	case errors.Is(last, standardwebhooks.ErrInvalidHeaders):
+		return fail(http.StatusUnauthorized, "bad_signature", "webhook-timestamp must be Unix seconds")
+	}
+	return fail(http.StatusUnauthorized, "bad_signature", `webhook-signature does not match: sign "{webhook-id}.{webhook-timestamp}.{body}" with HMAC-SHA256 and the source's secret, as "v1,<base64>"`)
+}
+
+// decode undoes Content-Encoding, within the decompressed size limit.
+func (h *Handler) decode(raw []byte, encoding string) ([]byte, error) {
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "", "identity":
+		return raw, nil
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fail(http.StatusBadRequest, "invalid", "Content-Encoding is gzip but the body is not gzip: %v", err)
+		}
+		limit := h.MaxDecompressed
+		if limit == 0 {
+			limit = DefaultMaxDecompressed
+		}
+		body, err := io.ReadAll(io.LimitReader(zr, limit+1))
+		if err != nil {
+			return nil, fail(http.StatusBadRequest, "invalid", "the gzip body is corrupt: %v", err)
+		}
+		if int64(len(body)) > limit {
+			return nil, fail(http.StatusRequestEntityTooLarge, "too_large", "the body decompresses to more than %d bytes; split the feed", limit)
+		}
+		return body, nil
+	}
+	return nil, fail(http.StatusUnsupportedMediaType, "unsupported_encoding", "Content-Encoding %q is not supported; use gzip or none", encoding)
+}
+
+// classify sets the batch's format from Content-Type, rejects a body that
+// is not a feed at all or holds an over-long record, and counts records.
+func classify(r *http.Request, b *hub.Batch, body []byte) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-seq", "":
+		b.Format = hub.FormatNDJSON
+		if n, size := longestLine(body); size > ingest.MaxLineBytes {
+			return fail(http.StatusRequestEntityTooLarge, "record_too_large", "line %d is %d bytes; one record may be at most %d bytes", n, size, ingest.MaxLineBytes)
+		}
+		if err := ingest.Sniff(body); err != nil {
+			return fail(http.StatusBadRequest, "not_a_feed", "%s", hub.ErrorMessage(err))
+		}
+		b.Lines = ingest.CountLines(body)
+		return nil
+	}
+	return classifyOther(r, mt, b, body)
+}
+
+func longestLine(body []byte) (line, size int) {
+	n := 0
+	for len(body) > 0 {
+		n++
+		i := bytes.IndexByte(body, '\n')
+		if i < 0 {
+			i = len(body)
+		}
+		if i > size {
+			line, size = n, i
+		}
+		body = body[min(i+1, len(body)):]
+	}
+	return line, size
+}
+
+// receipt is a batch as the API shows it.
+type receipt struct {
+	BatchID         string            `json:"batch_id"`
+	Source          string            `json:"source"`
+	Status          hub.BatchStatus   `json:"status"`
+	Format          hub.FeedFormat    `json:"format"`
+	Mode            hub.FeedMode      `json:"mode"`
+	Records         int               `json:"records"`
+	Counts          counts            `json:"counts"`
+	Error           string            `json:"error,omitempty"`
+	ReceivedAt      time.Time         `json:"received_at"`
+	StartedAt       *time.Time        `json:"started_at,omitempty"`
+	FinishedAt      *time.Time        `json:"finished_at,omitempty"`
+	Errors          []hub.RecordError `json:"errors,omitempty"`
+	ErrorsTruncated bool              `json:"errors_truncated,omitempty"`
+	ReceiptURL      string            `json:"receipt_url"`
+}
+
+type counts struct {
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Deleted   int `json:"deleted"`
+	Unchanged int `json:"unchanged"`
+	Stale     int `json:"stale"`
+	Failed    int `json:"failed"`
+}
+
+func receiptOf(b *hub.Batch, errs []hub.RecordError, truncated bool) receipt {
+	c := b.Counts
+	return receipt{BatchID: b.ID, Source: b.Source, Status: b.Status, Format: b.Format, Mode: b.Mode, Records: b.Lines,
+		Counts: counts{c.Created, c.Updated, c.Deleted, c.Unchanged, c.Stale, c.Failed}, Error: b.Error,
+		ReceivedAt: b.ReceivedAt, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt, Errors: errs, ErrorsTruncated: truncated,
+		ReceiptURL: "/v1/batches/" + b.ID}
+}
+
+func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
+	src, err := h.authenticate(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	b, err := h.Batches.FindBatchByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := (hub.Principal{Role: hub.RolePlatform, Source: src}).CanReadBatch(b); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	limit := MaxErrorsPerReceipt
+	if v, err := strconv.Atoi(r.URL.Query().Get("errors")); err == nil && v >= 0 && v < limit {
+		limit = v
+	}
+	errs, err := h.Batches.FindBatchErrors(r.Context(), b.ID, limit+1)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	truncated := len(errs) > limit
+	writeJSON(w, http.StatusOK, receiptOf(b, errs[:min(len(errs), limit)], truncated))
+}

@@ -1,0 +1,288 @@
+package feedapi_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/feedapi"
+	"github.com/birgemiz/hub/internal/testutil"
+	"github.com/birgemiz/hub/postgres"
+)
+
+type env struct {
+	url      string
+	db       *postgres.DB
+	sources  *postgres.SourceService
+	enqueued atomic.Int32
+	creds    map[string]*hub.SourceCredentials
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	db := testutil.NewDB(t)
+	e := &env{db: db, sources: postgres.NewSourceService(db), creds: map[string]*hub.SourceCredentials{}}
+	for _, name := range []string{"akmola-portal", "almaty-portal"} {
+		c, err := e.sources.CreateSource(context.Background(), &hub.Source{Name: name, Kind: hub.SourceRegionalPlatform})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.creds[name] = c
+	}
+	h := &feedapi.Handler{Sources: e.sources, Batches: postgres.NewBatchService(db), Log: slog.New(slog.DiscardHandler),
+		Enqueue: func(context.Context, string) error { e.enqueued.Add(1); return nil }, MaxBody: 4 << 20, MaxDecompressed: 4 << 20}
+	mux := http.NewServeMux()
+	h.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	return e
+}
+
+// push is one request; zero fields take a valid default.
+type push struct {
+	source, pathSource, token, secret, webhookID, contentType, encoding, query string
+	at                                                                         time.Time
+	body                                                                       []byte
+	tamper                                                                     func(signed []byte) []byte
+	extraSecrets                                                               []string
+	unsigned                                                                   bool
+}
+
+const feed = `{"type":"organization","id":"o1","updated_at":"2026-01-13T10:00:00Z","data":{"name":{"ru":"Доброе сердце"},"region":"KZ-11"}}
+{"type":"project","id":"p1","updated_at":"2026-01-13T10:00:00Z","data":{"title":{"ru":"Теплые встречи"},"organization_id":"o1","region":"KZ-11","status":"ACTIVE"}}
+`
+
+func (e *env) do(t *testing.T, p push) (int, map[string]any, http.Header) {
+	t.Helper()
+	if p.source == "" {
+		p.source = "akmola-portal"
+	}
+	if p.pathSource == "" {
+		p.pathSource = p.source
+	}
+	if p.token == "" {
+		p.token = e.creds[p.source].Token
+	}
+	if p.secret == "" {
+		p.secret = e.creds[p.source].Secret
+	}
+	if p.webhookID == "" {
+		p.webhookID = "msg_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	if p.at.IsZero() {
+		p.at = time.Now()
+	}
+	if p.body == nil {
+		p.body = []byte(feed)
+	}
+	if p.contentType == "" {
+		p.contentType = "application/x-ndjson"
+	}
+	var sigs []string
+	for _, s := range append([]string{p.secret}, p.extraSecrets...) {
+		wh, err := standardwebhooks.NewWebhook(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, _ := wh.Sign(p.webhookID, p.at, p.body)
+		sigs = append(sigs, sig)
+	}
+	body := p.body
+	if p.tamper != nil {
+		body = p.tamper(append([]byte{}, body...))
+	}
+	req, _ := http.NewRequest("POST", e.url+"/v1/sources/"+p.pathSource+"/batches"+p.query, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	req.Header.Set("Content-Type", p.contentType)
+	if p.encoding != "" {
+		req.Header.Set("Content-Encoding", p.encoding)
+	}
+	if !p.unsigned {
+		req.Header.Set("webhook-id", p.webhookID)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(p.at.Unix(), 10))
+		req.Header.Set("webhook-signature", strings.Join(sigs, " "))
+	}
+	return send(t, req)
+}
+
+func send(t *testing.T, req *http.Request) (int, map[string]any, http.Header) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%d: not JSON: %s", resp.StatusCode, b)
+	}
+	return resp.StatusCode, out, resp.Header
+}
+
+func (e *env) batches(t *testing.T) int {
+	var n int
+	if err := e.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM batches`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func TestPush(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+
+	status, body, hdr := e.do(t, push{webhookID: "msg_1"})
+	if status != http.StatusAccepted || body["status"] != "received" || body["records"].(float64) != 2 || hdr.Get("Location") == "" {
+		t.Fatalf("push: %d %v", status, body)
+	}
+	id := body["batch_id"].(string)
+	if e.enqueued.Load() != 1 || e.batches(t) != 1 {
+		t.Fatalf("enqueued %d, stored %d", e.enqueued.Load(), e.batches(t))
+	}
+
+	// The same webhook-id again: the original receipt, nothing written.
+	status, body, hdr = e.do(t, push{webhookID: "msg_1"})
+	if status != http.StatusAccepted || body["batch_id"] != id || hdr.Get("Idempotent-Replayed") != "true" || e.batches(t) != 1 || e.enqueued.Load() != 1 {
+		t.Fatalf("replay: %d %v; %d batches", status, body, e.batches(t))
+	}
+
+	// gzip is accepted; the signature covers the compressed body as sent.
+	if status, body, _ := e.do(t, push{body: gz([]byte(feed)), encoding: "gzip"}); status != http.StatusAccepted {
+		t.Fatalf("gzip: %d %v", status, body)
+	}
+	// A snapshot.
+	if status, body, _ := e.do(t, push{query: "?mode=snapshot"}); status != http.StatusAccepted || body["mode"] != "snapshot" {
+		t.Fatalf("snapshot: %d %v", status, body)
+	}
+}
+
+func TestPushRefused(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	big := []byte(strings.Repeat(`{"type":"organization","id":"o1","updated_at":"2026-01-13T10:00:00Z","data":{"name":{"ru":"x"}}}`+"\n", 50_000))
+	longLine := []byte(`{"type":"organization","id":"o1","updated_at":"2026-01-13T10:00:00Z","data":{"name":{"ru":"` + strings.Repeat("я", 600_000) + `"}}}` + "\n")
+	bomb := gz(bytes.Repeat([]byte("\n"), 5<<20))
+	cases := []struct {
+		name   string
+		p      push
+		status int
+		code   string
+	}{
+		{"no token", push{token: " "}, 401, "unauthorized"},
+		{"unknown token", push{token: "hubsrc_nope"}, 401, "unauthorized"},
+		{"another source's token", push{source: "almaty-portal", pathSource: "akmola-portal"}, 403, "forbidden"},
+		{"unsigned", push{unsigned: true}, 401, "unsigned"},
+		{"a changed byte", push{tamper: func(b []byte) []byte { b[10] ^= 1; return b }}, 401, "bad_signature"},
+		{"another source's secret", push{secret: "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, 401, "bad_signature"},
+		{"six minutes old", push{at: time.Now().Add(-6 * time.Minute)}, 401, "bad_timestamp"},
+		{"six minutes ahead", push{at: time.Now().Add(6 * time.Minute)}, 401, "bad_timestamp"},
+		{"not a feed", push{body: []byte("<html><body>502 Bad Gateway</body></html>")}, 400, "not_a_feed"},
+		{"empty", push{body: []byte("\n\n")}, 400, "not_a_feed"},
+		{"body too large", push{body: big}, 413, "too_large"},
+		{"record too large", push{body: longLine}, 413, "record_too_large"},
+		{"gzip bomb", push{body: bomb, encoding: "gzip"}, 413, "too_large"},
+		{"not gzip", push{encoding: "gzip"}, 400, "invalid"},
+		{"unknown encoding", push{encoding: "br"}, 415, "unsupported_encoding"},
+		{"unknown content type", push{contentType: "application/xml"}, 415, "unsupported_media_type"},
+		{"csv without type", push{contentType: "text/csv", body: []byte("id,updated_at,name_ru\no1,2026-01-13,x\n")}, 400, "invalid"},
+		{"bad mode", push{query: "?mode=full"}, 400, "invalid"},
+	}
+	for _, tc := range cases {
+		status, body, hdr := e.do(t, tc.p)
+		errBody, _ := body["error"].(map[string]any)
+		if status != tc.status || errBody == nil || errBody["code"] != tc.code || errBody["message"] == "" {
+			t.Errorf("%s: %d %v, want %d %s", tc.name, status, body, tc.status, tc.code)
+		}
+		if status == 401 && hdr.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: 401 without WWW-Authenticate", tc.name)
+		}
+	}
+	if n := e.batches(t); n != 0 || e.enqueued.Load() != 0 {
+		t.Fatalf("refused pushes stored %d batches, enqueued %d", n, e.enqueued.Load())
+	}
+}
+
+func TestSecretRotation(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	old := e.creds["akmola-portal"]
+	fresh, err := e.sources.RotateSourceCredentials(context.Background(), "akmola-portal", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// During the grace both tokens and both secrets work, and a push signed
+	// with both (several v1 values) is accepted.
+	for name, p := range map[string]push{
+		"old token, old secret": {token: old.Token, secret: old.Secret},
+		"new token, new secret": {token: fresh.Token, secret: fresh.Secret},
+		"both signatures":       {token: fresh.Token, secret: "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", extraSecrets: []string{fresh.Secret}},
+	} {
+		if status, body, _ := e.do(t, p); status != http.StatusAccepted {
+			t.Errorf("%s: %d %v", name, status, body)
+		}
+	}
+	// After the grace the old ones stop working.
+	if _, err := e.db.Pool.Exec(context.Background(), `UPDATE sources SET prev_valid_until = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, _ := e.do(t, push{token: old.Token}); status != 401 {
+		t.Errorf("old token after grace: %d", status)
+	}
+	if status, _, _ := e.do(t, push{token: fresh.Token, secret: old.Secret}); status != 401 {
+		t.Errorf("old secret after grace: %d", status)
+	}
+}
+
+func TestReceipt(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	_, body, _ := e.do(t, push{})
+	id := body["batch_id"].(string)
+	get := func(token, id string) (int, map[string]any) {
+		req, _ := http.NewRequest("GET", e.url+"/v1/batches/"+id, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		s, b, _ := send(t, req)
+		return s, b
+	}
+	if s, b := get(e.creds["akmola-portal"].Token, id); s != 200 || b["batch_id"] != id || b["status"] != "received" {
+		t.Fatalf("owner: %d %v", s, b)
+	}
+	for name, tc := range map[string]struct {
+		token, id string
+		status    int
+	}{
+		"no token":      {"", id, 401},
+		"other source":  {e.creds["almaty-portal"].Token, id, 403},
+		"unknown batch": {e.creds["akmola-portal"].Token, "01a207ba-6a78-74bb-914a-783a45ce25d1", 404},
+		"not a uuid":    {e.creds["akmola-portal"].Token, "nope", 400},
+	} {
+		if s, b := get(tc.token, tc.id); s != tc.status {
+			t.Errorf("%s: %d %v, want %d", name, s, b, tc.status)
+		}
+	}
+}
