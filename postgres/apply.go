@@ -172,7 +172,7 @@ type recordTable struct {
 	// staged are extra columns staged with the record but not written to
 	// table (after writes them elsewhere); values returns them after cols.
 	staged []stageCol
-	// refs are resolved columns: the target column and the SQL expression
+	// refs are resolved columns: the target column and the reference it
 	// (over the staged row s and the batch's source $2) that resolves it.
 	refs []refCol
 	// values returns the staged data values of an upsert, in cols order.
@@ -188,13 +188,20 @@ type recordTable struct {
 
 type stageCol struct{ name, sqlType string }
 
-type refCol struct{ column, expr string }
+// refCol is a column holding the id of another record, resolved from the
+// source's external id in the staged column ref through provenance. Only a
+// record whose row exists resolves (a tombstone's id does not).
+type refCol struct {
+	column  string
+	refType hub.RecordType
+	table   string
+	ref     string
+}
 
-// resolveRef returns the SQL that resolves the source's external id in
-// s.<refColumn> to the id of a live-or-deleted row of refType.
-func resolveRef(refType hub.RecordType, refTable, refColumn string) string {
-	return fmt.Sprintf(`(SELECT pv.record_id FROM provenance pv JOIN %s r ON r.id = pv.record_id
-		WHERE pv.record_type = '%s' AND pv.source_id = $2 AND pv.external_id = s.%s)`, refTable, refType, refColumn)
+// ref describes column, which holds the id the staged column refColumn
+// names: a record of refType stored in refTable.
+func ref(column string, refType hub.RecordType, refTable, refColumn string) refCol {
+	return refCol{column: column, refType: refType, table: refTable, ref: refColumn}
 }
 
 // matchExpr is the table's match subquery for upserts, or NULL.
@@ -279,6 +286,9 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 		string(t.typ), a.sourceID, t.seq, a.now); err != nil {
 		return counts, fmt.Errorf("provenance: %w", err)
 	}
+	if _, err := a.tx.Exec(ctx, `ANALYZE outcome`); err != nil {
+		return counts, fmt.Errorf("analyze outcome: %w", err)
+	}
 
 	// 3. Write what is new or changed; references resolve through provenance.
 	var colNames, selects, sets []string
@@ -287,18 +297,23 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 		selects = append(selects, "s."+c.name)
 		sets = append(sets, c.name+" = EXCLUDED."+c.name)
 	}
-	for _, r := range t.refs {
+	// References resolve by joins, not a subquery per row: a chunk's
+	// references are resolved in one hash join per referenced type.
+	var joins []string
+	for i, r := range t.refs {
 		colNames = append(colNames, r.column)
-		selects = append(selects, r.expr)
+		selects = append(selects, fmt.Sprintf("r%d.id", i))
 		sets = append(sets, r.column+" = EXCLUDED."+r.column)
+		joins = append(joins, fmt.Sprintf(`LEFT JOIN provenance pv%[1]d ON pv%[1]d.record_type = '%[2]s' AND pv%[1]d.source_id = $2
+			AND pv%[1]d.external_id = s.%[3]s LEFT JOIN %[4]s r%[1]d ON r%[1]d.id = pv%[1]d.record_id`, i, r.refType, r.ref, r.table))
 	}
 	if _, err := a.tx.Exec(ctx, fmt.Sprintf(`
 		INSERT INTO %[1]s (id, source_id, created_at, updated_at, deleted_at, %[2]s)
 		SELECT o.record_id, $2, $1, $1, NULL, %[3]s
-		FROM outcome o JOIN stage s ON s.ext_id = o.ext_id
+		FROM outcome o JOIN stage s ON s.ext_id = o.ext_id %[5]s
 		WHERE o.result IN ('created', 'updated')
 		ON CONFLICT (id) DO UPDATE SET source_id = EXCLUDED.source_id, updated_at = EXCLUDED.updated_at, deleted_at = NULL, %[4]s`,
-		t.table, strings.Join(colNames, ", "), strings.Join(selects, ", "), strings.Join(sets, ", ")),
+		t.table, strings.Join(colNames, ", "), strings.Join(selects, ", "), strings.Join(sets, ", "), strings.Join(joins, " ")),
 		a.now, a.sourceID); err != nil {
 		return counts, fmt.Errorf("write %s: %w", t.table, err)
 	}

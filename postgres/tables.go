@@ -40,7 +40,7 @@ var tables = map[hub.RecordType]*recordTable{
 			"lat double precision", "lon double precision", "directions text[]", "status text", "start_date date",
 			"end_date date", "volunteers_needed integer", "volunteers_engaged integer", "volunteer_hours double precision",
 			"beneficiaries integer", "grant_programme text", "grant_amount_kzt bigint", "tags text[]", "url text"),
-		refs: []refCol{{"organization_id", resolveRef(hub.TypeOrganization, "organizations", "organization_ref")}},
+		refs: []refCol{ref("organization_id", hub.TypeOrganization, "organizations", "organization_ref")},
 		values: func(r *hub.FeedRecord, a *applier) []any {
 			p := r.Project
 			return []any{str(r.OrganizationRef), str(p.Title.KK), str(p.Title.RU), str(p.Title.EN), sortKey(p.Title),
@@ -84,8 +84,8 @@ var tables = map[hub.RecordType]*recordTable{
 		typ: hub.TypeParticipation, table: "participations", seq: "participations_id_seq",
 		cols: cols("volunteer_ref text", "project_ref text", "role text", "hours double precision", "start_date date", "end_date date"),
 		refs: []refCol{
-			{"volunteer_id", resolveRef(hub.TypeVolunteer, "volunteers", "volunteer_ref")},
-			{"project_id", resolveRef(hub.TypeProject, "projects", "project_ref")},
+			ref("volunteer_id", hub.TypeVolunteer, "volunteers", "volunteer_ref"),
+			ref("project_id", hub.TypeProject, "projects", "project_ref"),
 		},
 		values: func(r *hub.FeedRecord, a *applier) []any {
 			p := r.Participation
@@ -97,7 +97,7 @@ var tables = map[hub.RecordType]*recordTable{
 		cols: cols("volunteer_ref text", "host_entity text", "country text", "duty_station text", "title_kk text",
 			"title_ru text", "title_en text", "category text", "funding text", "start_date date", "end_date date",
 			"status text", "sdgs smallint[]"),
-		refs: []refCol{{"volunteer_id", resolveRef(hub.TypeVolunteer, "volunteers", "volunteer_ref")}},
+		refs: []refCol{ref("volunteer_id", hub.TypeVolunteer, "volunteers", "volunteer_ref")},
 		values: func(r *hub.FeedRecord, a *applier) []any {
 			u := r.UNPlacement
 			sdgs := u.SDGs

@@ -29,7 +29,7 @@ const QueueIngest = "ingest"
 // DefaultChunkSize is how many records a batch applies per transaction:
 // large enough for set-based writes to pay, small enough that a crash
 // repeats little work.
-const DefaultChunkSize = 2000
+const DefaultChunkSize = 5000
 
 // BatchPayload names the batch a task processes; the body stays in PostgreSQL.
 type BatchPayload struct {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,6 +87,7 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	source := fs.String("source", "", "name of the source the file comes from (required)")
 	wait := fs.Bool("wait", true, "follow the batch until it is processed")
+	stats := fs.Bool("stats", false, "report records/s applied and the same rows' raw COPY rate as the ceiling")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -120,7 +123,44 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 		return err
 	}
 	m.printBatches(batches)
+	if *stats {
+		if err := m.printStats(ctx, batches[0], body); err != nil {
+			return err
+		}
+	}
 	return m.reportErrors(ctx, batches[0])
+}
+
+// printStats reports the batch's apply rate (from its start to its finish
+// as the worker recorded them) beside a bare COPY of the same rows.
+func (m *Main) printStats(ctx context.Context, b *hub.Batch, body []byte) error {
+	if b.StartedAt == nil || b.FinishedAt == nil {
+		return nil
+	}
+	applied := b.FinishedAt.Sub(*b.StartedAt)
+	dec := ingest.NewDecoder(bytes.NewReader(body))
+	var recs []*hub.FeedRecord
+	for {
+		rec, _, err := dec.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
+		if rec != nil {
+			recs = append(recs, rec)
+		}
+	}
+	ceiling, err := m.Services.Batches.CopyCeiling(ctx, recs)
+	if err != nil {
+		return fmt.Errorf("copy ceiling: %w", err)
+	}
+	rate := float64(b.Lines) / applied.Seconds()
+	copyRate := float64(len(recs)) / ceiling.Seconds()
+	fmt.Fprintf(m.Stdout, "\napplied %d records in %s: %.0f records/s end to end\n", b.Lines, applied.Round(time.Millisecond), rate)
+	fmt.Fprintf(m.Stdout, "raw COPY of the same %d rows: %s, %.0f rows/s (the ceiling)\n", len(recs), ceiling.Round(time.Millisecond), copyRate)
+	fmt.Fprintf(m.Stdout, "ratio: %.3f of the COPY ceiling\n", rate/copyRate)
+	return nil
 }
 
 // runSources manages sources.

@@ -301,6 +301,16 @@ func TestIngestCommandReportsBadLines(t *testing.T) {
 	}
 
 	out.Reset()
+	if err := Run(ctx, []string{"ingest", "--stats", feed, "--source", "akmola-portal"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("ingest --stats: %v", err)
+	}
+	for _, want := range []string{"records/s end to end", "raw COPY of the same", "ratio:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("ingest --stats output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	out.Reset()
 	if err := Run(ctx, []string{"sources", "list"}, getenv, &out, &errOut); err != nil || !strings.Contains(out.String(), "akmola-portal") {
 		t.Errorf("sources list: %v\n%s", err, out.String())
 	}
