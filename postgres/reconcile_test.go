@@ -50,7 +50,7 @@ func TestReconcileAcrossSources(t *testing.T) {
 	)
 	f.applyBatch(t, b, 10,
 		orgWith("n1", "123456789012", "ОФ Доброе сердце Lider.kz", "KZ-11"), // same BIN, other name
-		orgWith("n2", "", "Семья Лутошкиных", "KZ-11"),                     // same name, no BIN
+		orgWith("n2", "", "Семья Лутошкиных", "KZ-11"),                      // same name, no BIN
 		orgWith("n3", "", "Jas Otan", "KZ-71"),                              // same name, other region
 		orgWith("n4", "222222222222", "Союз юристов", "KZ-75"),              // same name, other BIN
 		volWith("w1", "990101300123", "", true),                             // same IIN
