@@ -256,8 +256,10 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 	if _, err := a.tx.Exec(ctx, `
 		WITH prev AS (
 			SELECT p.external_id, p.record_id, p.source_updated_at, p.content_hash, p.deleted_at
-			FROM provenance p JOIN stage s ON s.ext_id = p.external_id
-			WHERE p.record_type = $1 AND p.source_id = $2
+			FROM provenance p
+			-- = ANY(ARRAY(…)) looks each id up in the primary key; a join
+			-- would let the planner read all of the source's provenance.
+			WHERE p.record_type = $1 AND p.source_id = $2 AND p.external_id = ANY(ARRAY(SELECT ext_id FROM stage))
 		), up AS (
 			INSERT INTO provenance AS p (record_type, source_id, external_id, record_id, source_updated_at, content_hash, first_seen, last_seen, deleted_at)
 			SELECT $1, $2, s.ext_id, coalesce(prev.record_id, `+matchExpr(t)+`, nextval($3::regclass)), s.updated_at, s.hash, $4, $4,
@@ -297,23 +299,22 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 		selects = append(selects, "s."+c.name)
 		sets = append(sets, c.name+" = EXCLUDED."+c.name)
 	}
-	// References resolve by joins, not a subquery per row: a chunk's
-	// references are resolved in one hash join per referenced type.
-	var joins []string
-	for i, r := range t.refs {
+	// References resolve by primary-key lookups per row: plan-stable as
+	// provenance grows (a hash join would read all of a source's rows of
+	// the referenced type for every chunk).
+	for _, r := range t.refs {
 		colNames = append(colNames, r.column)
-		selects = append(selects, fmt.Sprintf("r%d.id", i))
+		selects = append(selects, fmt.Sprintf(`(SELECT pv.record_id FROM provenance pv JOIN %s r ON r.id = pv.record_id
+			WHERE pv.record_type = '%s' AND pv.source_id = $2 AND pv.external_id = s.%s)`, r.table, r.refType, r.ref))
 		sets = append(sets, r.column+" = EXCLUDED."+r.column)
-		joins = append(joins, fmt.Sprintf(`LEFT JOIN provenance pv%[1]d ON pv%[1]d.record_type = '%[2]s' AND pv%[1]d.source_id = $2
-			AND pv%[1]d.external_id = s.%[3]s LEFT JOIN %[4]s r%[1]d ON r%[1]d.id = pv%[1]d.record_id`, i, r.refType, r.ref, r.table))
 	}
 	if _, err := a.tx.Exec(ctx, fmt.Sprintf(`
 		INSERT INTO %[1]s (id, source_id, created_at, updated_at, deleted_at, %[2]s)
 		SELECT o.record_id, $2, $1, $1, NULL, %[3]s
-		FROM outcome o JOIN stage s ON s.ext_id = o.ext_id %[5]s
+		FROM outcome o JOIN stage s ON s.ext_id = o.ext_id
 		WHERE o.result IN ('created', 'updated')
 		ON CONFLICT (id) DO UPDATE SET source_id = EXCLUDED.source_id, updated_at = EXCLUDED.updated_at, deleted_at = NULL, %[4]s`,
-		t.table, strings.Join(colNames, ", "), strings.Join(selects, ", "), strings.Join(sets, ", "), strings.Join(joins, " ")),
+		t.table, strings.Join(colNames, ", "), strings.Join(selects, ", "), strings.Join(sets, ", ")),
 		a.now, a.sourceID); err != nil {
 		return counts, fmt.Errorf("write %s: %w", t.table, err)
 	}
