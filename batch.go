@@ -32,6 +32,24 @@ type Batch struct {
 	TypesSeen      []RecordType // record types the batch held; a snapshot deletes only among these
 	Swept          int          // snapshot: records deleted because the source stopped listing them
 	SweepNote      string       // snapshot: why nothing was swept, when nothing was
+	// PullRunID is set on the pages of a pulled snapshot: the run, not the
+	// page, decides the sweep (see PullRun).
+	PullRunID string
+}
+
+// PullRun is one pull of a snapshot source. Each page the hub fetched is a
+// batch of the run; a page is only part of the catalogue, so the run sweeps
+// once, after every page is stored and applied without a failed record,
+// deleting what no page listed since StartedAt (after Grace).
+type PullRun struct {
+	ID        string // UUID
+	SourceID  int64
+	StartedAt time.Time
+	Grace     time.Duration
+	Pages     int        // set when every page is stored; 0 until then
+	SettledAt *time.Time // when the run swept, or found it must not
+	Swept     int        // records its sweep deleted
+	SweepNote string     // why it did not sweep, when it did not
 }
 
 // BatchCounts tallies the outcome of a batch's records.
@@ -121,4 +139,19 @@ type BatchService interface {
 	// FindUnfinishedBatches returns ids of batches received or processing
 	// with no progress since before.
 	FindUnfinishedBatches(ctx context.Context, before time.Time) ([]string, error)
+
+	// CreatePullRun starts a run of a snapshot pull; its pages are then
+	// stored with Batch.PullRunID set. It sets run.ID.
+	CreatePullRun(ctx context.Context, run *PullRun) error
+	// CompletePullRun records that all pages of a run are stored, then
+	// settles the run if every page is already done.
+	CompletePullRun(ctx context.Context, runID string, pages int) (*PullRun, error)
+	// FinishPullPage marks a page of a run done and, in the same
+	// transaction, settles the run when this was its last page to finish:
+	// it sweeps (SweepSnapshot with the run's start and grace) when every
+	// page applied without a failed record and some record was listed, and
+	// otherwise records why not. A run settles once.
+	FinishPullPage(ctx context.Context, batchID string) (*PullRun, error)
+	// FindPullRun returns a run, or ENOTFOUND.
+	FindPullRun(ctx context.Context, id string) (*PullRun, error)
 }

@@ -140,6 +140,11 @@ type SourceService interface {
 	// SigningSecrets returns the secrets a push of the source may be signed
 	// with: the current one and, during rotation, the previous one.
 	SigningSecrets(ctx context.Context, sourceID int64) ([]string, error)
+	// RecordSourceRun stores the outcome of a pull. On success (runErr "")
+	// it sets the last success and, when cursor is not nil, the state the
+	// next pull resumes from (SourceStatus.Cursor); on failure it records
+	// the error and keeps the state. next is the schedule's next run.
+	RecordSourceRun(ctx context.Context, sourceID int64, runErr string, cursor *string, next *time.Time) error
 }
 
 // Provenance says which source reported a record, under which id, and when

@@ -39,10 +39,10 @@ func (s *BatchService) CreateBatch(ctx context.Context, b *hub.Batch, body []byt
 	}
 	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO batches (id, source_id, status, format, record_type, mode, webhook_id, filename, body_size, body_sha256, lines, received_at, progressed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $12)`,
+			INSERT INTO batches (id, source_id, status, format, record_type, mode, webhook_id, filename, body_size, body_sha256, lines, received_at, progressed_at, pull_run_id)
+			VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), $8, $9, $10, $11, $12, $12, NULLIF($13, '')::uuid)`,
 			b.ID, b.SourceID, string(b.Status), string(b.Format), string(b.RecordType), string(b.Mode), b.WebhookID,
-			b.Filename, b.BodySize, b.BodySHA256, b.Lines, now); err != nil {
+			b.Filename, b.BodySize, b.BodySHA256, b.Lines, now, b.PullRunID); err != nil {
 			if hub.ErrorCode(interpretError(err)) == hub.ECONFLICT {
 				return hub.Errorf(hub.ECONFLICT, "webhook-id %q was already received from this source", b.WebhookID)
 			}
@@ -57,7 +57,7 @@ func (s *BatchService) CreateBatch(ctx context.Context, b *hub.Batch, body []byt
 
 const batchColumns = `b.id, b.source_id, s.name, b.status, b.format, b.record_type, b.mode, coalesce(b.webhook_id, ''), b.filename, b.body_size, b.body_sha256, b.lines,
 	b.processed_lines, b.created, b.updated, b.deleted, b.unchanged, b.stale, b.failed, b.error, b.received_at,
-	b.started_at, b.finished_at, b.attempts, b.types_seen, b.swept, b.sweep_note`
+	b.started_at, b.finished_at, b.attempts, b.types_seen, b.swept, b.sweep_note, coalesce(b.pull_run_id::text, '')`
 
 func scanBatch(row pgx.CollectableRow) (*hub.Batch, error) {
 	var b hub.Batch
@@ -65,7 +65,7 @@ func scanBatch(row pgx.CollectableRow) (*hub.Batch, error) {
 	c := &b.Counts
 	err := row.Scan(&id, &b.SourceID, &b.Source, &b.Status, &b.Format, &b.RecordType, &b.Mode, &b.WebhookID, &b.Filename, &b.BodySize, &b.BodySHA256, &b.Lines,
 		&b.ProcessedLines, &c.Created, &c.Updated, &c.Deleted, &c.Unchanged, &c.Stale, &c.Failed, &b.Error, &b.ReceivedAt,
-		&b.StartedAt, &b.FinishedAt, &b.Attempts, &b.TypesSeen, &b.Swept, &b.SweepNote)
+		&b.StartedAt, &b.FinishedAt, &b.Attempts, &b.TypesSeen, &b.Swept, &b.SweepNote, &b.PullRunID)
 	b.ID = id.String()
 	return &b, err
 }

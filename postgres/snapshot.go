@@ -17,52 +17,60 @@ import (
 // caller sweeps only after a snapshot that applied cleanly: never after an
 // empty or failed fetch. It returns how many records were deleted.
 func (s *BatchService) SweepSnapshot(ctx context.Context, sourceID int64, types []hub.RecordType, seenSince time.Time, grace time.Duration) (int, error) {
-	now := s.db.Now()
+	deleted := 0
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var err error
+		deleted, err = sweepSnapshot(ctx, tx, sourceID, types, seenSince, grace, s.db.Now())
+		return err
+	})
+	return deleted, err
+}
+
+// sweepSnapshot is SweepSnapshot inside tx, so that a pull run settles
+// and sweeps in one transaction.
+func sweepSnapshot(ctx context.Context, tx pgx.Tx, sourceID int64, types []hub.RecordType, seenSince time.Time, grace time.Duration, now time.Time) (int, error) {
 	cutoff := seenSince
 	if c := now.Add(-grace); c.Before(cutoff) {
 		cutoff = c
 	}
 	deleted := 0
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		for _, t := range types {
-			tab, ok := tables[t]
-			if !ok {
-				return fmt.Errorf("unknown record type %q", t)
-			}
-			rows, _ := tx.Query(ctx, `
-				UPDATE provenance SET deleted_at = $4
-				WHERE source_id = $1 AND record_type = $2 AND deleted_at IS NULL AND last_seen < $3
-				RETURNING record_id`, sourceID, string(t), cutoff, now)
-			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-			if err != nil {
-				return err
-			}
-			if len(ids) == 0 {
-				continue
-			}
-			tag, err := tx.Exec(ctx, fmt.Sprintf(`
-				UPDATE %s r SET deleted_at = $2, updated_at = $2 WHERE r.id = ANY($1) AND r.deleted_at IS NULL
-				AND NOT EXISTS (SELECT 1 FROM provenance p WHERE p.record_type = $3 AND p.record_id = r.id AND p.deleted_at IS NULL)`, tab.table),
-				ids, now, string(t))
-			if err != nil {
-				return err
-			}
-			deleted += int(tag.RowsAffected())
-			if t == hub.TypeVolunteer {
-				if _, err := tx.Exec(ctx, `DELETE FROM volunteer_personal vp USING volunteers v
-					WHERE vp.volunteer_id = v.id AND v.id = ANY($1) AND v.deleted_at IS NOT NULL`, ids); err != nil {
-					return err
-				}
-			}
-			if isOneOf(t, hub.SearchableTypes[:]) {
-				if _, err := tx.Exec(ctx, `INSERT INTO search_outbox (record_type, record_id) SELECT $1, unnest($2::bigint[])`, string(t), ids); err != nil {
-					return err
-				}
+	for _, t := range types {
+		tab, ok := tables[t]
+		if !ok {
+			return deleted, fmt.Errorf("unknown record type %q", t)
+		}
+		rows, _ := tx.Query(ctx, `
+			UPDATE provenance SET deleted_at = $4
+			WHERE source_id = $1 AND record_type = $2 AND deleted_at IS NULL AND last_seen < $3
+			RETURNING record_id`, sourceID, string(t), cutoff, now)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return deleted, err
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		tag, err := tx.Exec(ctx, fmt.Sprintf(`
+			UPDATE %s r SET deleted_at = $2, updated_at = $2 WHERE r.id = ANY($1) AND r.deleted_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM provenance p WHERE p.record_type = $3 AND p.record_id = r.id AND p.deleted_at IS NULL)`, tab.table),
+			ids, now, string(t))
+		if err != nil {
+			return deleted, err
+		}
+		deleted += int(tag.RowsAffected())
+		if t == hub.TypeVolunteer {
+			if _, err := tx.Exec(ctx, `DELETE FROM volunteer_personal vp USING volunteers v
+				WHERE vp.volunteer_id = v.id AND v.id = ANY($1) AND v.deleted_at IS NOT NULL`, ids); err != nil {
+				return deleted, err
 			}
 		}
-		return nil
-	})
-	return deleted, err
+		if isOneOf(t, hub.SearchableTypes[:]) {
+			if _, err := tx.Exec(ctx, `INSERT INTO search_outbox (record_type, record_id) SELECT $1, unnest($2::bigint[])`, string(t), ids); err != nil {
+				return deleted, err
+			}
+		}
+	}
+	return deleted, nil
 }
 
 // RecordSweep stores a snapshot batch's sweep outcome on its receipt.

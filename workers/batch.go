@@ -165,15 +165,23 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 			return err
 		}
 	}
-	if b.Mode == hub.ModeSnapshot {
-		// Before finishing: a crash between the two repeats the sweep,
-		// which is idempotent, rather than skipping it.
-		if err := p.sweep(ctx, b.ID, src); err != nil {
+	if b.PullRunID != "" {
+		// A page of a pulled snapshot: its run sweeps, once, when its last
+		// page finishes (see pull.go).
+		if err := p.finishPullPage(ctx, b, log); err != nil {
 			return err
 		}
-	}
-	if err := p.Batches.FinishBatch(ctx, batchID, hub.BatchDone, ""); err != nil {
-		return err
+	} else {
+		if b.Mode == hub.ModeSnapshot {
+			// Before finishing: a crash between the two repeats the sweep,
+			// which is idempotent, rather than skipping it.
+			if err := p.sweep(ctx, b.ID, src); err != nil {
+				return err
+			}
+		}
+		if err := p.Batches.FinishBatch(ctx, batchID, hub.BatchDone, ""); err != nil {
+			return err
+		}
 	}
 	log.InfoContext(ctx, "batch done", "created", total.Created, "updated", total.Updated, "deleted", total.Deleted,
 		"unchanged", total.Unchanged, "stale", total.Stale, "failed", total.Failed)
@@ -266,10 +274,13 @@ func (p *BatchProcessor) sweep(ctx context.Context, batchID string, src *hub.Sou
 	return p.Batches.RecordSweep(ctx, batchID, n, "")
 }
 
-// Reconciler re-enqueues batches that are stored but have no task: received
-// while Redis was down, or whose task vanished with a Redis flush. asynq
-// refuses a duplicate of a task that still exists, so this never runs a
-// batch twice at once; chunk progress makes a rerun resume, not repeat.
+// Reconciler rescues batches that are stored but lost: with no task
+// (received while Redis was down, or whose task vanished with a Redis
+// flush), or whose task was left active by a worker that died (see
+// Enqueuer.RescueBatch). asynq refuses a duplicate of a task that still
+// exists, and a dead worker's batch gets one copy per attempt; when asynq
+// later revives the dead worker's task as well, chunk progress lets only
+// one of them apply each chunk, so a rerun resumes, never repeats.
 type Reconciler struct {
 	Batches hub.BatchService
 	Queue   *Enqueuer
@@ -296,13 +307,17 @@ func (r *Reconciler) Reconcile(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		enqueued, err := r.Queue.EnqueueBatch(ctx, id)
+		b, err := r.Batches.FindBatchByID(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		enqueued, err := r.Queue.RescueBatch(ctx, id, b.Attempts)
 		if err != nil {
 			return n, err
 		}
 		if enqueued {
 			n++
-			r.Log.InfoContext(ctx, "re-enqueued a batch that had no task", "batch", id)
+			r.Log.InfoContext(ctx, "re-enqueued a lost batch", "batch", id, "attempts", b.Attempts)
 		}
 	}
 	return n, nil

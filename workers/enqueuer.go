@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/hibiken/asynq"
 )
@@ -31,6 +32,49 @@ func (e *Enqueuer) EnqueueBatch(ctx context.Context, batchID string) (bool, erro
 	task, opts := NewBatchProcessTask(batchID)
 	_, err := e.client.EnqueueContext(ctx, task, opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// RescueBatch makes sure a lost batch has a task that will run, and
+// reports whether it enqueued one. When the batch has no task (it was
+// never enqueued, or Redis lost it), it enqueues it. When its task is
+// left active by a worker that died (SIGKILL, OOM, a lost machine), it
+// enqueues a copy named after attempt, the batch's attempts so far, so
+// that one attempt gets one copy: asynq itself re-runs such a task only
+// after its lease and a further 30 s have passed, and then after a retry
+// backoff that grows with every crash. A task that is pending, waiting to
+// retry, or held by a live worker is left alone. Chunk progress makes a
+// copy that meets the original harmless: only one applies each chunk.
+func (e *Enqueuer) RescueBatch(ctx context.Context, batchID string, attempt int) (bool, error) {
+	if enqueued, err := e.EnqueueBatch(ctx, batchID); enqueued || err != nil {
+		return enqueued, err
+	}
+	task, opts := NewBatchProcessTask(batchID)
+	id := "batch:" + batchID
+	info, err := e.inspector.GetTaskInfo(QueueIngest, id)
+	if errors.Is(err, asynq.ErrTaskNotFound) {
+		return false, nil // it just finished; the next round looks again
+	} else if err != nil {
+		return false, err
+	}
+	if info.State != asynq.TaskStateActive {
+		return false, nil
+	}
+	servers, err := e.inspector.Servers()
+	if err != nil {
+		return false, err
+	}
+	for _, s := range servers {
+		for _, w := range s.ActiveWorkers {
+			if w.TaskID == id {
+				return false, nil // a live worker holds it
+			}
+		}
+	}
+	_, err = e.client.EnqueueContext(ctx, task, append(opts, asynq.TaskID(fmt.Sprintf("%s:attempt-%d", id, attempt)))...)
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return false, nil
 	}
 	return err == nil, err

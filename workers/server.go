@@ -2,8 +2,10 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -20,6 +22,14 @@ type Config struct {
 	// ReconcileEvery is the cron spec of the reconciler; "" means "@every 30s".
 	ReconcileEvery  string
 	ShutdownTimeout time.Duration // how long in-flight tasks get to finish; 0 means 30 s
+	// PullClient fetches pulled sources; nil means NewPullClient().
+	PullClient *http.Client
+	// PullSyncEvery is how often the pull schedule is read from
+	// PostgreSQL; 0 means DefaultPullSyncEvery.
+	PullSyncEvery time.Duration
+	// RetryDelay is the wait before a failed task runs again; 0 means
+	// asynq's backoff (15 s to 45 s at first, growing with each retry).
+	RetryDelay time.Duration
 }
 
 // Deps are the services the handlers use.
@@ -40,7 +50,10 @@ type Workers struct {
 	mux       *asynq.ServeMux
 	enqueuer  *Enqueuer
 	Processor *BatchProcessor
-	log       *slog.Logger
+	Puller    *Puller
+	// pulls schedules source:pull per pulled source, read from PostgreSQL.
+	pulls *asynq.PeriodicTaskManager
+	log   *slog.Logger
 }
 
 // New builds the workers and registers every handler.
@@ -54,11 +67,21 @@ func New(cfg Config, deps Deps) *Workers {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
 	}
+	if cfg.PullClient == nil {
+		cfg.PullClient = NewPullClient()
+	}
+	if cfg.PullSyncEvery == 0 {
+		cfg.PullSyncEvery = DefaultPullSyncEvery
+	}
 	log := deps.Log.With("component", "workers")
 	w := &Workers{log: log, enqueuer: NewEnqueuer(cfg.Redis)}
 	queues := map[string]int{QueueIngest: 3, "default": 1}
 	if deps.Indexer != nil {
 		queues[QueueSearch] = 3
+	}
+	var retryDelay asynq.RetryDelayFunc
+	if cfg.RetryDelay > 0 {
+		retryDelay = func(int, error, *asynq.Task) time.Duration { return cfg.RetryDelay }
 	}
 	w.server = asynq.NewServer(cfg.Redis, asynq.Config{
 		Concurrency: cfg.Concurrency,
@@ -67,6 +90,7 @@ func New(cfg Config, deps Deps) *Workers {
 		// two seconds, and asynq's default is to look once a second.
 		TaskCheckInterval: 100 * time.Millisecond,
 		ShutdownTimeout:   cfg.ShutdownTimeout,
+		RetryDelayFunc:    retryDelay,
 		Logger:            slogAdapter{log},
 		LogLevel:          asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
@@ -88,6 +112,24 @@ func New(cfg Config, deps Deps) *Workers {
 	if _, err := w.scheduler.Register(cfg.ReconcileEvery, NewBatchReconcileTask(), asynq.Unique(20*time.Second)); err != nil {
 		panic(fmt.Sprintf("workers: bad reconcile schedule %q: %v", cfg.ReconcileEvery, err))
 	}
+	w.Puller = &Puller{Sources: deps.Sources, Batches: deps.Batches, Client: cfg.PullClient, Now: deps.Now, Log: log,
+		Enqueue: func(ctx context.Context, id string) error { _, err := w.enqueuer.EnqueueBatch(ctx, id); return err }}
+	w.mux.Handle(TypeSourcePull, w.Puller)
+	pulls, err := asynq.NewPeriodicTaskManager(asynq.PeriodicTaskManagerOpts{
+		PeriodicTaskConfigProvider: &pullSchedule{sources: deps.Sources, queue: w.enqueuer, now: deps.Now, log: log, warned: map[string]string{}},
+		RedisConnOpt:               cfg.Redis,
+		SyncInterval:               cfg.PullSyncEvery,
+		SchedulerOpts: &asynq.SchedulerOpts{Location: time.UTC, Logger: slogAdapter{log}, LogLevel: asynq.WarnLevel,
+			EnqueueErrorHandler: func(t *asynq.Task, _ []asynq.Option, err error) {
+				if !errors.Is(err, asynq.ErrDuplicateTask) { // a pull of the source is in flight: as intended
+					log.Warn("could not enqueue a scheduled task", "type", t.Type(), "err", err)
+				}
+			}},
+	})
+	if err != nil {
+		panic(fmt.Sprintf("workers: pull schedule: %v", err))
+	}
+	w.pulls = pulls
 	if deps.Indexer != nil {
 		for _, typ := range []string{TypeSearchSync, TypeSearchReindex, TypeSearchCheck} {
 			w.mux.Handle(typ, deps.Indexer)
@@ -110,12 +152,22 @@ func (w *Workers) Start() error {
 		w.server.Shutdown()
 		return fmt.Errorf("start scheduler: %w", err)
 	}
+	if err := w.pulls.Start(); err != nil {
+		w.scheduler.Shutdown()
+		w.server.Shutdown()
+		w.pulls = nil
+		return fmt.Errorf("start the pull schedule: %w", err)
+	}
 	return nil
 }
 
 // Shutdown stops taking tasks and waits for in-flight ones to finish (up
 // to the shutdown timeout; a batch cut off then resumes at its last chunk).
 func (w *Workers) Shutdown() {
+	if w.pulls != nil {
+		w.pulls.Shutdown()
+		w.pulls = nil
+	}
 	w.scheduler.Shutdown()
 	w.server.Shutdown()
 	_ = w.enqueuer.Close()

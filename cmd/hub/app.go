@@ -173,6 +173,10 @@ func (m *Main) startWorkers() error {
 		Redis:           m.redisOpt(),
 		Concurrency:     m.Config.WorkerConcurrency,
 		ShutdownTimeout: m.Config.ShutdownTimeout,
+		ChunkSize:       m.Config.ChunkSize,
+		LostAfter:       m.Config.LostAfter,
+		ReconcileEvery:  "@every " + m.Config.ReconcileEvery.String(),
+		RetryDelay:      m.Config.RetryDelay,
 	}, deps)
 	return m.Workers.Start()
 }

@@ -165,7 +165,7 @@ func (m *Main) printStats(ctx context.Context, b *hub.Batch, body []byte) error 
 
 // runSources manages sources.
 func (m *Main) runSources(ctx context.Context, args []string) error {
-	usage := errors.New("usage: hub sources add NAME --kind KIND [flags] | hub sources list | hub sources rotate NAME [--grace 24h]")
+	usage := errors.New("usage: hub sources add NAME --kind KIND [flags] | hub sources list | hub sources rotate NAME [--grace 24h] | hub sources pull NAME")
 	if len(args) == 0 {
 		return usage
 	}
@@ -174,6 +174,8 @@ func (m *Main) runSources(ctx context.Context, args []string) error {
 		return m.runSourcesAdd(ctx, args[1:])
 	case "list":
 		return m.runSourcesList(ctx)
+	case "pull":
+		return m.runSourcesPull(ctx, args[1:])
 	case "rotate":
 		fs := flag.NewFlagSet("sources rotate", flag.ContinueOnError)
 		grace := fs.Duration("grace", 24*time.Hour, "how long the old token and secret stay valid")
@@ -247,6 +249,34 @@ func (m *Main) runSourcesAdd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "source %s (%s) created\n", src.Name, src.Kind)
 	m.printCredentials(creds)
+	return nil
+}
+
+// runSourcesPull asks the workers to pull a source now, outside its
+// schedule. A pull of the source already queued or running is not doubled.
+func (m *Main) runSourcesPull(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: hub sources pull NAME")
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	src, err := m.Services.Sources.FindSourceByName(ctx, args[0])
+	if err != nil {
+		return errors.New(hub.ErrorMessage(err))
+	}
+	if src.Pull == nil {
+		return fmt.Errorf("source %s pushes its feed; only a source added with --pull-url is pulled", src.Name)
+	}
+	queued, err := m.Queue.EnqueuePull(ctx, src.Name)
+	if err != nil {
+		return err
+	}
+	if !queued {
+		fmt.Fprintf(m.Stdout, "a pull of %s is already queued or running; see `hub sources list` for its outcome\n", src.Name)
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "pull of %s queued; a running `hub worker` fetches it. `hub sources list` shows its last success, last error and next run\n", src.Name)
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/birgemiz/hub/workers"
 )
 
 // Config is the hub's configuration, read from the environment. Every
@@ -28,6 +30,10 @@ type Config struct {
 
 	WorkerConcurrency int           // HUB_WORKER_CONCURRENCY: 0 means one per CPU
 	ShutdownTimeout   time.Duration // HUB_SHUTDOWN_TIMEOUT: time in-flight requests and tasks get to finish
+	ChunkSize         int           // HUB_CHUNK_SIZE: records a batch applies per transaction
+	ReconcileEvery    time.Duration // HUB_RECONCILE_EVERY: how often workers look for lost batches
+	LostAfter         time.Duration // HUB_LOST_AFTER: a batch without progress this long is lost and rescued
+	RetryDelay        time.Duration // HUB_RETRY_DELAY: wait before a failed task runs again; 0 means asynq's backoff
 }
 
 // configVars documents every variable for `hub help` and the README.
@@ -45,6 +51,10 @@ var configVars = [][3]string{
 	{"HUB_LOG_FORMAT", "", "text or json; default text on a terminal, json otherwise"},
 	{"HUB_WORKER_CONCURRENCY", "0", "tasks a worker process runs at once; 0 means one per CPU"},
 	{"HUB_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests and tasks get to finish on SIGTERM"},
+	{"HUB_CHUNK_SIZE", strconv.Itoa(workers.DefaultChunkSize), "records a batch applies per transaction; a crashed worker repeats at most one chunk"},
+	{"HUB_RECONCILE_EVERY", "30s", "how often the workers look for batches that are stored but lost (no task, or the task's worker died)"},
+	{"HUB_LOST_AFTER", "1m", "how long a batch may make no progress before the workers rescue it"},
+	{"HUB_RETRY_DELAY", "0s", "wait before a failed task (e.g. a batch whose database connection broke) runs again; 0s means asynq's backoff, 15–45 s at first and growing"},
 }
 
 // LoadConfig reads the configuration from getenv, applying defaults.
@@ -82,6 +92,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.ShutdownTimeout, err = time.ParseDuration(get("HUB_SHUTDOWN_TIMEOUT")); err != nil {
 		return c, fmt.Errorf("HUB_SHUTDOWN_TIMEOUT must be a duration like 30s, got %q", get("HUB_SHUTDOWN_TIMEOUT"))
 	}
+	if c.ChunkSize, err = strconv.Atoi(get("HUB_CHUNK_SIZE")); err != nil {
+		return c, fmt.Errorf("HUB_CHUNK_SIZE must be a number, got %q", get("HUB_CHUNK_SIZE"))
+	}
+	if c.ReconcileEvery, err = time.ParseDuration(get("HUB_RECONCILE_EVERY")); err != nil {
+		return c, fmt.Errorf("HUB_RECONCILE_EVERY must be a duration like 30s, got %q", get("HUB_RECONCILE_EVERY"))
+	}
+	if c.LostAfter, err = time.ParseDuration(get("HUB_LOST_AFTER")); err != nil {
+		return c, fmt.Errorf("HUB_LOST_AFTER must be a duration like 1m, got %q", get("HUB_LOST_AFTER"))
+	}
+	if c.RetryDelay, err = time.ParseDuration(get("HUB_RETRY_DELAY")); err != nil {
+		return c, fmt.Errorf("HUB_RETRY_DELAY must be a duration like 5s, got %q", get("HUB_RETRY_DELAY"))
+	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
 	}
@@ -114,6 +136,18 @@ func (c Config) Validate() error {
 	}
 	if c.WorkerConcurrency < 0 {
 		return fmt.Errorf("HUB_WORKER_CONCURRENCY must not be negative")
+	}
+	if c.ChunkSize < 1 {
+		return fmt.Errorf("HUB_CHUNK_SIZE must be at least 1, got %d", c.ChunkSize)
+	}
+	if c.ReconcileEvery < time.Second {
+		return fmt.Errorf("HUB_RECONCILE_EVERY must be at least 1s, got %s", c.ReconcileEvery)
+	}
+	if c.LostAfter <= 0 {
+		return fmt.Errorf("HUB_LOST_AFTER must be positive, got %s", c.LostAfter)
+	}
+	if c.RetryDelay < 0 {
+		return fmt.Errorf("HUB_RETRY_DELAY must not be negative, got %s", c.RetryDelay)
 	}
 	return nil
 }

@@ -25,7 +25,10 @@ Usage:
                                 then serve it
   hub ingest FILE --source NAME submit a local NDJSON feed as a batch and follow it
   hub sources add NAME --kind KIND [--region KZ-xx] [--description TEXT]
-  hub sources list
+  hub sources add NAME --kind KIND --pull-url URL [--format F --schedule S --mode M --grace D]
+  hub sources list              sources with their last success, last error and next pull
+  hub sources rotate NAME       new token and secret; the old ones stay valid for --grace
+  hub sources pull NAME         pull a pulled source now, outside its schedule
   hub reindex                   rebuild the search index from PostgreSQL and swap it in
   hub search check [--repair]   compare the search index with PostgreSQL (and repair drift)
   hub help                      this text and the configuration variables
