@@ -1,22 +1,51 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
-// Role is what a caller may do. Roles come from API keys (admin,
-// researcher, dashboard) and from sources' tokens (platform); a caller
+// Role is what a caller may do. Roles come from API keys (researcher,
+// dashboard, platform, admin) and from sources' tokens (platform); a caller
 // without a credential is anonymous.
 type Role string
 
 // Roles.
 const (
-	RoleAnonymous Role = "anonymous"
-	RolePlatform  Role = "platform" // a source: pushes and reads its own batches and records
+	RoleAnonymous  Role = "anonymous"  // no credential: public data, search, statistics
+	RoleResearcher Role = "researcher" // statistics at any granularity, exports
+	RoleDashboard  Role = "dashboard"  // national dashboards
+	RolePlatform   Role = "platform"   // one source: pushes and reads its own batches and records
+	RoleAdmin      Role = "admin"      // personal data, sources, keys; may do what any role may
 )
+
+// KeyRoles lists the roles an API key may carry; anonymous is the absence
+// of a key.
+var KeyRoles = [...]Role{RoleResearcher, RoleDashboard, RolePlatform, RoleAdmin}
+
+// ParseRole returns the key role named s (case-insensitive), or EINVALID
+// naming the valid ones.
+func ParseRole(s string) (Role, error) {
+	r := Role(strings.ToLower(strings.TrimSpace(s)))
+	if !isOneOf(r, KeyRoles[:]) {
+		return "", Errorf(EINVALID, "%q is not a role; use one of %s", s, joinRoles(KeyRoles[:]))
+	}
+	return r, nil
+}
+
+func joinRoles(roles []Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}
 
 // Principal is who is calling.
 type Principal struct {
 	Role   Role
-	Source *Source // for RolePlatform
+	Source *Source // the source of a platform caller
+	Key    string  // the name of the caller's API key; empty for anonymous and sources' tokens
 }
 
 type principalKey struct{}
@@ -34,13 +63,60 @@ func PrincipalFrom(ctx context.Context) Principal {
 	return Principal{Role: RoleAnonymous}
 }
 
-// CanReadBatch reports whether p may read batch b: the source that sent it.
-func (p Principal) CanReadBatch(b *Batch) error {
-	switch {
-	case p.Role == RoleAnonymous:
-		return Errorf(EUNAUTHORIZED, "reading a batch needs its source's token (Authorization: Bearer)")
-	case p.Role == RolePlatform && p.Source != nil && p.Source.ID == b.SourceID:
+// IsAnonymous reports whether p sent no credential.
+func (p Principal) IsAnonymous() bool { return p.Role == "" || p.Role == RoleAnonymous }
+
+// IsAdmin reports whether p holds an admin key.
+func (p Principal) IsAdmin() bool { return p.Role == RoleAdmin }
+
+// Require is the one place a role is checked: it returns nil when p has one
+// of roles, or is admin, who may do what any role may. Otherwise it returns
+// EUNAUTHORIZED for an anonymous caller (who should send a key) and
+// EFORBIDDEN for a caller whose key has another role.
+func (p Principal) Require(roles ...Role) error {
+	if p.IsAdmin() || isOneOf(p.role(), roles) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "batch %s belongs to another source", b.ID)
+	need := joinRoles(roles)
+	if len(roles) == 0 {
+		need = string(RoleAdmin)
+	} else if !isOneOf(RoleAdmin, roles) {
+		need += " or " + string(RoleAdmin)
+	}
+	if p.IsAnonymous() {
+		return Errorf(EUNAUTHORIZED, "this needs an API key with the role %s (Authorization: Bearer)", need)
+	}
+	return Errorf(EFORBIDDEN, "this needs the role %s; the caller's role is %s", need, p.Role)
+}
+
+// RequireSource returns nil when p may act for the source with id
+// sourceID: that source's platform caller, or an admin. Otherwise
+// EUNAUTHORIZED for an anonymous caller and EFORBIDDEN for anyone else.
+func (p Principal) RequireSource(sourceID int64) error {
+	if p.IsAdmin() || (p.Role == RolePlatform && p.Source != nil && p.Source.ID == sourceID) {
+		return nil
+	}
+	if p.IsAnonymous() {
+		return Errorf(EUNAUTHORIZED, "this needs the source's token or platform key (Authorization: Bearer)")
+	}
+	return Errorf(EFORBIDDEN, "this belongs to another source")
+}
+
+func (p Principal) role() Role {
+	if p.Role == "" {
+		return RoleAnonymous
+	}
+	return p.Role
+}
+
+// CanReadBatch reports whether p may read batch b: the source that sent it,
+// or an admin.
+func (p Principal) CanReadBatch(b *Batch) error {
+	if err := p.RequireSource(b.SourceID); err != nil {
+		if ErrorCode(err) == EUNAUTHORIZED {
+			return Errorf(EUNAUTHORIZED, "reading a batch needs its source's token (Authorization: Bearer)")
+		}
+		return Errorf(EFORBIDDEN, "batch %s belongs to another source", b.ID)
+	}
+	return nil
 }

@@ -256,10 +256,13 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 	if _, err := a.tx.Exec(ctx, `
 		WITH prev AS (
 			SELECT p.external_id, p.record_id, p.source_updated_at, p.content_hash, p.deleted_at
-			FROM provenance p
-			-- = ANY(ARRAY(…)) looks each id up in the primary key; a join
-			-- would let the planner read all of the source's provenance.
-			WHERE p.record_type = $1 AND p.source_id = $2 AND p.external_id = ANY(ARRAY(SELECT ext_id FROM stage))
+			-- One primary-key lookup per staged id, whatever the planner
+			-- believes: LIMIT 1 keeps the subquery from being flattened into
+			-- a join (which may read all of the source's provenance), and
+			-- = ANY(ARRAY(…)) is, with provenance not analyzed yet, a filter
+			-- over the source's rows that costs chunk × rows comparisons.
+			FROM stage st CROSS JOIN LATERAL (
+				SELECT * FROM provenance p WHERE p.record_type = $1 AND p.source_id = $2 AND p.external_id = st.ext_id LIMIT 1) p
 		), up AS (
 			INSERT INTO provenance AS p (record_type, source_id, external_id, record_id, source_updated_at, content_hash, first_seen, last_seen, deleted_at)
 			SELECT $1, $2, s.ext_id, coalesce(prev.record_id, `+matchExpr(t)+`, nextval($3::regclass)), s.updated_at, s.hash, $4, $4,

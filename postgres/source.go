@@ -27,7 +27,7 @@ var _ hub.SourceService = (*SourceService)(nil)
 // newCredentials makes a token and a webhook secret, and the forms stored.
 func newCredentials() (creds *hub.SourceCredentials, tokenHash []byte) {
 	creds = &hub.SourceCredentials{
-		Token:  "hubsrc_" + base64.RawURLEncoding.EncodeToString(secretbox.Random(32)),
+		Token:  hub.SourceTokenPrefix + base64.RawURLEncoding.EncodeToString(secretbox.Random(32)),
 		Secret: "whsec_" + base64.StdEncoding.EncodeToString(secretbox.Random(32)),
 	}
 	return creds, hashToken(creds.Token)

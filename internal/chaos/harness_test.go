@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -155,6 +158,53 @@ func (h *harness) ingest(name string, body []byte) string {
 		h.t.Fatalf("hub ingest %s printed no batch id:\n%s", name, stdout.String())
 	}
 	return m[1]
+}
+
+// ingestAll ingests each body as a batch, in order, and returns their ids.
+func (h *harness) ingestAll(bodies [][]byte) []string {
+	h.t.Helper()
+	ids := make([]string, len(bodies))
+	for i, body := range bodies {
+		ids[i] = h.ingest(fmt.Sprintf("feed-%d.ndjson", i+1), body)
+	}
+	return ids
+}
+
+// batchTask is the state of a batch's task in the private Redis
+// ("pending", "active", "retry"…), or "" when Redis holds none.
+func (h *harness) batchTask(id string) string {
+	h.t.Helper()
+	insp := asynq.NewInspector(h.redis.asynqOpt(0))
+	defer insp.Close()
+	info, err := insp.GetTaskInfo(workers.QueueIngest, "batch:"+id)
+	if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+		return ""
+	} else if err != nil {
+		h.t.Fatalf("task of batch %s: %v", id, err)
+	}
+	return info.State.String()
+}
+
+// pendingBatches lists the batches whose tasks wait in the private Redis.
+func (h *harness) pendingBatches() []string {
+	h.t.Helper()
+	insp := asynq.NewInspector(h.redis.asynqOpt(0))
+	defer insp.Close()
+	tasks, err := insp.ListPendingTasks(workers.QueueIngest)
+	if errors.Is(err, asynq.ErrQueueNotFound) {
+		return nil
+	} else if err != nil {
+		h.t.Fatalf("pending tasks: %v", err)
+	}
+	var ids []string
+	for _, task := range tasks {
+		var p workers.BatchPayload
+		if err := json.Unmarshal(task.Payload, &p); err != nil {
+			h.t.Fatalf("task %s: %v", task.ID, err)
+		}
+		ids = append(ids, p.BatchID)
+	}
+	return ids
 }
 
 // batchRow is a batch as the database has it.
@@ -343,6 +393,17 @@ func (w *worker) logs() string {
 
 // rescues counts the reconciler's rescues of lost batches in the logs.
 func (w *worker) rescues() int { return strings.Count(w.logs(), "re-enqueued a lost batch") }
+
+var rescueRE = regexp.MustCompile(`re-enqueued a lost batch".* batch=([0-9a-f-]{36})`)
+
+// rescuesOf counts the reconciler's rescues of each batch in the logs.
+func (w *worker) rescuesOf() map[string]int {
+	out := map[string]int{}
+	for _, m := range rescueRE.FindAllStringSubmatch(w.logs(), -1) {
+		out[m[1]]++
+	}
+	return out
+}
 
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

@@ -8,7 +8,8 @@ import (
 )
 
 // The kill and terminate scenarios apply the same feed with the same
-// chunk size from the same source, so they share one clean run.
+// chunk size from the same source, so they share one clean run; the Redis
+// scenarios apply it with two smaller feeds (chaosFeeds), and share another.
 const (
 	chaosSource = "chaos-portal"
 	chaosChunk  = 250 // small enough that a worker living 300–800 ms commits a chunk or more
@@ -19,6 +20,24 @@ func chaosFeed(t *testing.T) []byte {
 	body, stats := genFeed(feedSpec{Prefix: "k", Num: 1, Records: knob(t, "HUB_CHAOS_RECORDS", 10_000, 100), Seed: 1})
 	t.Logf("feed: %d bytes, %s", len(body), stats)
 	return body
+}
+
+// chaosFeeds are the feeds of the Redis scenarios: the large feed of
+// chaosFeed and two feeds of 30 % of its size, so that while a worker
+// applies one batch others wait in Redis. Their ids have other prefixes and
+// their BINs, IINs and phones other numbers, so the three touch none of each
+// other's records and may apply in any order, or at once, and still leave
+// what the clean run, one after the other, leaves.
+func chaosFeeds(t *testing.T) [][]byte {
+	t.Helper()
+	records := knob(t, "HUB_CHAOS_RECORDS", 10_000, 100)
+	bodies := [][]byte{chaosFeed(t)}
+	for i, prefix := range []string{"r", "s"} {
+		body, stats := genFeed(feedSpec{Prefix: prefix, Num: 2 + i, Records: max(records*3/10, 100), Seed: uint64(2 + i)})
+		t.Logf("feed %d: %d bytes, %s", i+2, len(body), stats)
+		bodies = append(bodies, body)
+	}
+	return bodies
 }
 
 // TestWorkerKilledMidBatch kills `hub worker` with SIGKILL at random

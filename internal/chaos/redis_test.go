@@ -108,6 +108,16 @@ func (r *redisServer) shutdownNoSave() {
 	r.cmd = nil
 }
 
+// flushAll empties every database of the server, as FLUSHALL does.
+func (r *redisServer) flushAll() {
+	r.tb.Helper()
+	c := r.client(0)
+	defer c.Close()
+	if err := c.FlushAll(context.Background()).Err(); err != nil {
+		r.tb.Fatalf("FLUSHALL: %v", err)
+	}
+}
+
 // flushDB empties database db.
 func (r *redisServer) flushDB(db int) {
 	r.tb.Helper()
