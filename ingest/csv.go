@@ -323,6 +323,7 @@ type CSVDecoder struct {
 	started bool
 	layout  *csvLayout // nil when the header could not be read
 	line    int
+	header  int   // the line of the header row, once read
 	err     error // sticky: io.EOF or the read error
 	rd      recordDecoder
 	buf     []byte // the row as an NDJSON line
@@ -340,6 +341,11 @@ func NewCSVDecoder(r io.Reader, typ hub.RecordType, opts Options) *CSVDecoder {
 // starts. Blank lines and the lines inside quoted cells count, so the
 // numbers are the ones an editor shows for the file.
 func (d *CSVDecoder) Line() int { return d.line }
+
+// HeaderLine returns the line of the header row, or 0 before it is read.
+// A result of Next on that line is about the header's columns, not a
+// record; blank lines before the header put it after line 1.
+func (d *CSVDecoder) HeaderLine() int { return d.header }
 
 // Next returns the next data row as a record, with the problems found in
 // it, under the same contract as (*Decoder).Next. The header row is not a
@@ -410,7 +416,7 @@ func (d *CSVDecoder) readHeader() []hub.RecordError {
 		d.err = err
 		return nil
 	}
-	d.line = line
+	d.line, d.header = line, line
 	rd := &d.rd
 	rd.line, rd.errs, rd.dropped = line, nil, 0
 	switch {

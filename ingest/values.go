@@ -38,8 +38,19 @@ func (d *recordDecoder) str(field string, v []byte) string {
 		d.add(field, "must be a string, not %s", kindOf(v))
 		return ""
 	}
-	return strings.TrimSpace(d.unq(v))
+	s := strings.TrimSpace(d.unq(v))
+	if strings.IndexByte(s, 0) >= 0 {
+		d.add(field, nulMessage)
+		return ""
+	}
+	return s
 }
+
+// nulMessage reports a string holding U+0000, which only a \u0000 escape
+// can put in a JSON string (or a NUL byte in a CSV cell). PostgreSQL text
+// cannot store it: applied, it would fail the whole chunk, every good
+// record in it included, on every retry.
+const nulMessage = `must not contain the NUL character (\u0000)`
 
 // enum reads a case-insensitive enum value and returns it in upper case with
 // spaces and hyphens as underscores ("public foundation" → PUBLIC_FOUNDATION).
@@ -139,7 +150,12 @@ func (d *recordDecoder) textPart(field, lang string, v []byte) string {
 		d.add(field+lang, "must be a string, not %s", kindOf(v))
 		return ""
 	}
-	return strings.TrimSpace(d.unq(v))
+	s := strings.TrimSpace(d.unq(v))
+	if strings.IndexByte(s, 0) >= 0 {
+		d.add(field+lang, nulMessage)
+		return ""
+	}
+	return s
 }
 
 const dateForm = "must be a date like 2026-01-13 or an RFC 3339 timestamp like 2026-01-13T10:00:00+05:00"
@@ -277,7 +293,12 @@ func (d *recordDecoder) item(field string, i int, v []byte) (s string, ok bool) 
 		d.add(itemField(field, i), "must be a string, not %s", kindOf(v))
 		return "", false
 	}
-	return strings.TrimSpace(d.unq(v)), true
+	s = strings.TrimSpace(d.unq(v))
+	if strings.IndexByte(s, 0) >= 0 {
+		d.add(itemField(field, i), nulMessage)
+		return "", false
+	}
+	return s, true
 }
 
 // list reads a list of strings: items trimmed, empty ones and exact

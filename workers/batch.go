@@ -149,7 +149,7 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 		if rec != nil {
 			chunk.Records = append(chunk.Records, rec)
 		}
-		if rec == nil && b.Format == hub.FormatCSV && dec.Line() == 1 {
+		if csv, ok := dec.(*ingest.CSVDecoder); ok && rec == nil && dec.Line() == csv.HeaderLine() {
 			chunk.Notices = append(chunk.Notices, errs...) // about the header, not a record
 		} else {
 			chunk.Errors = append(chunk.Errors, errs...)
