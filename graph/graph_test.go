@@ -53,7 +53,8 @@ func setup(t *testing.T) *env {
 	r.BatchService = postgres.NewBatchService(db)
 	ix := &workers.Indexer{Engine: engine, Outbox: postgres.NewSearchOutboxService(db), Projects: r.ProjectService,
 		Organizations: r.OrganizationService, UNPlacements: r.UNPlacementService, Log: slog.New(slog.DiscardHandler)}
-	h := graph.WithPrincipal(r.SourceService, graph.NewHandler(r, slog.New(slog.DiscardHandler), graph.HandlerOptions{}))
+	auth := &hub.Authenticator{Keys: postgres.NewKeyService(db), Sources: r.SourceService}
+	h := graph.WithPrincipal(auth, slog.New(slog.DiscardHandler), graph.NewHandler(r, slog.New(slog.DiscardHandler), graph.HandlerOptions{}))
 	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db, indexer: ix}
 }
 

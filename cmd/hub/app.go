@@ -44,6 +44,7 @@ type Main struct {
 type Services struct {
 	Batches        *postgres.BatchService
 	Sources        *postgres.SourceService
+	Keys           *postgres.KeyService
 	References     *postgres.ReferenceService
 	Organizations  *postgres.OrganizationService
 	Projects       *postgres.ProjectService
@@ -93,6 +94,7 @@ func (m *Main) openDB(ctx context.Context) error {
 	m.Services = Services{
 		Batches:        postgres.NewBatchService(db),
 		Sources:        postgres.NewSourceService(db),
+		Keys:           postgres.NewKeyService(db),
 		References:     postgres.NewReferenceService(db),
 		Organizations:  postgres.NewOrganizationService(db),
 		Projects:       postgres.NewProjectService(db),

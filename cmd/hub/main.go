@@ -29,6 +29,11 @@ Usage:
   hub sources list              sources with their last success, last error and next pull
   hub sources rotate NAME       new token and secret; the old ones stay valid for --grace
   hub sources pull NAME         pull a pulled source now, outside its schedule
+  hub keys create NAME --role ROLE [--source NAME]
+                                an API key (researcher, dashboard, platform with its
+                                source, admin); its token is shown once
+  hub keys list                 keys with role, source, prefix, created, last used, revoked
+  hub keys revoke NAME          refuse the key's token from now on
   hub reindex                   rebuild the search index from PostgreSQL and swap it in
   hub search check [--repair]   compare the search index with PostgreSQL (and repair drift)
   hub help                      this text and the configuration variables
@@ -77,6 +82,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return m.runIngest(ctx, rest)
 	case "sources":
 		return m.runSources(ctx, rest)
+	case "keys":
+		return m.runKeys(ctx, rest)
 	case "reindex":
 		return m.runReindex(ctx, rest)
 	case "search":

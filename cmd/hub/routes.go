@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/feedapi"
 	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/workers"
@@ -32,7 +33,8 @@ func (m *Main) routes() http.Handler {
 		return promhttp.InstrumentHandlerDuration(duration.MustCurryWith(prometheus.Labels{"handler": name}), h)
 	}
 
-	gql := graph.WithPrincipal(m.Services.Sources, graph.NewHandler(m.resolver(), m.Log, graph.HandlerOptions{}))
+	auth := &hub.Authenticator{Keys: m.Services.Keys, Sources: m.Services.Sources}
+	gql := graph.WithPrincipal(auth, m.Log, graph.NewHandler(m.resolver(), m.Log, graph.HandlerOptions{}))
 	mux := http.NewServeMux()
 	feeds := &feedapi.Handler{Sources: m.Services.Sources, Batches: m.Services.Batches, Log: m.Log,
 		Enqueue: func(ctx context.Context, id string) error { _, err := m.Queue.EnqueueBatch(ctx, id); return err }}
