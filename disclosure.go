@@ -48,10 +48,18 @@ type Cell struct {
 	People  int // distinct people the cell counts (people measures)
 	// Suppressed is set by Protect: primary or complementary.
 	Suppressed bool
+
+	id string // ID, once computed
 }
 
-// ID names the cell within its measure: "REGION=KZ-11|YEAR=2024".
-func (c *Cell) ID() string { return cellID(c.Dims, c.Keys) }
+// ID names the cell within its measure: "REGION=KZ-11|YEAR=2024". Dims
+// and Keys must not change once it is asked for.
+func (c *Cell) ID() string {
+	if c.id == "" {
+		c.id = cellID(c.Dims, c.Keys)
+	}
+	return c.id
+}
 
 func cellID(dims []Dimension, keys []string) string {
 	var b strings.Builder

@@ -180,3 +180,39 @@ func participationConnection(ctx context.Context, parent int64, p hub.Page,
 		return counts.Load(ctx, parent)()
 	}}}, nil
 }
+
+// statisticsFilter turns the GraphQL filter into the domain's: each field
+// set fixes its dimension to one value.
+func statisticsFilter(f *StatisticsFilter) hub.StatisticsFilter {
+	out := hub.StatisticsFilter{Equal: map[hub.Dimension]string{}}
+	if f == nil {
+		return out
+	}
+	set := func(d hub.Dimension, v *string) {
+		if v != nil {
+			out.Equal[d] = *v
+		}
+	}
+	set(hub.DimRegion, f.Region)
+	set(hub.DimDirection, f.Direction)
+	set(hub.DimYear, f.Year)
+	set(hub.DimMonth, f.Month)
+	set(hub.DimCountry, f.Country)
+	set(hub.DimSource, f.Source)
+	if f.OrganizationKind != nil {
+		out.Equal[hub.DimOrganizationKind] = string(*f.OrganizationKind)
+	}
+	if f.Gender != nil {
+		out.Equal[hub.DimGender] = string(*f.Gender)
+	}
+	if f.AgeBand != nil {
+		out.Equal[hub.DimAgeBand] = string(*f.AgeBand)
+	}
+	if f.From != nil {
+		out.From = *f.From
+	}
+	if f.To != nil {
+		out.To = *f.To
+	}
+	return out
+}

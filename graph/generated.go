@@ -217,6 +217,7 @@ type ComplexityRoot struct {
 		Regions       func(childComplexity int) int
 		Search        func(childComplexity int, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) int
 		Sources       func(childComplexity int) int
+		Statistics    func(childComplexity int, measures []hub.Measure, groupBy []hub.Dimension, filter *StatisticsFilter, subtotals *bool, total *bool) int
 		UnPlacements  func(childComplexity int, filter *UNPlacementFilter, first *int, after *string) int
 		Volunteer     func(childComplexity int, id string) int
 		Volunteers    func(childComplexity int, filter *VolunteerFilter, first *int, after *string) int
@@ -264,6 +265,21 @@ type ComplexityRoot struct {
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Region      func(childComplexity int) int
+	}
+
+	Statistics struct {
+		AsOf     func(childComplexity int) int
+		GroupBy  func(childComplexity int) int
+		Measures func(childComplexity int) int
+		Reported func(childComplexity int) int
+		Rows     func(childComplexity int) int
+	}
+
+	StatisticsRow struct {
+		Change     func(childComplexity int) int
+		Keys       func(childComplexity int) int
+		Suppressed func(childComplexity int) int
+		Values     func(childComplexity int) int
 	}
 
 	UNPlacement struct {
@@ -399,6 +415,7 @@ type QueryResolver interface {
 	Volunteer(ctx context.Context, id string) (*hub.Volunteer, error)
 	UnPlacements(ctx context.Context, filter *UNPlacementFilter, first *int, after *string) (*UNPlacementConnection, error)
 	Indicators(ctx context.Context, filter *IndicatorFilter) ([]*hub.Indicator, error)
+	Statistics(ctx context.Context, measures []hub.Measure, groupBy []hub.Dimension, filter *StatisticsFilter, subtotals *bool, total *bool) (*hub.Statistics, error)
 	Sources(ctx context.Context) ([]*hub.Source, error)
 	IngestBatch(ctx context.Context, id string) (*hub.Batch, error)
 	Search(ctx context.Context, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) (*SearchResult, error)
@@ -1259,6 +1276,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Sources(childComplexity), true
+	case "Query.statistics":
+		if e.ComplexityRoot.Query.Statistics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_statistics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Statistics(childComplexity, args["measures"].([]hub.Measure), args["groupBy"].([]hub.Dimension), args["filter"].(*StatisticsFilter), args["subtotals"].(*bool), args["total"].(*bool)), true
 	case "Query.unPlacements":
 		if e.ComplexityRoot.Query.UnPlacements == nil {
 			break
@@ -1442,6 +1470,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Source.Region(childComplexity), true
+
+	case "Statistics.asOf":
+		if e.ComplexityRoot.Statistics.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.AsOf(childComplexity), true
+	case "Statistics.groupBy":
+		if e.ComplexityRoot.Statistics.GroupBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.GroupBy(childComplexity), true
+	case "Statistics.measures":
+		if e.ComplexityRoot.Statistics.Measures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Measures(childComplexity), true
+	case "Statistics.reported":
+		if e.ComplexityRoot.Statistics.Reported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Reported(childComplexity), true
+	case "Statistics.rows":
+		if e.ComplexityRoot.Statistics.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Rows(childComplexity), true
+
+	case "StatisticsRow.change":
+		if e.ComplexityRoot.StatisticsRow.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatisticsRow.Change(childComplexity), true
+	case "StatisticsRow.keys":
+		if e.ComplexityRoot.StatisticsRow.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatisticsRow.Keys(childComplexity), true
+	case "StatisticsRow.suppressed":
+		if e.ComplexityRoot.StatisticsRow.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatisticsRow.Suppressed(childComplexity), true
+	case "StatisticsRow.values":
+		if e.ComplexityRoot.StatisticsRow.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatisticsRow.Values(childComplexity), true
 
 	case "UNPlacement.category":
 		if e.ComplexityRoot.UNPlacement.Category == nil {
@@ -1697,6 +1781,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("SearchFilter", ec.unmarshalInputSearchFilter),
+			graphql.NewInputUnmarshaler("StatisticsFilter", ec.unmarshalInputStatisticsFilter),
 			graphql.NewInputUnmarshaler("UNPlacementFilter", ec.unmarshalInputUNPlacementFilter),
 			graphql.NewInputUnmarshaler("VolunteerFilter", ec.unmarshalInputVolunteerFilter),
 		)
@@ -1798,6 +1883,25 @@ type Query {
 
   "Figures sources published (reported, not counted by the hub), at most 1000."
   indicators(filter: IndicatorFilter): [Indicator!]!
+
+  """
+  Figures the hub counts from its records, grouped by up to three dimensions
+  (grouped by or filtered on together), with optional subtotals and a grand
+  total. People are counted once however many sources report them. A cell
+  counting 1 to 9 people, and the cells that would let it be worked out, are
+  suppressed (value null, suppressed true) for every role but admin. The
+  figures come from rollups the workers refresh after each batch: asOf says
+  when they were counted. See docs/statistics.md.
+  """
+  statistics(
+    measures: [Measure!]!
+    groupBy: [Dimension!] = []
+    filter: StatisticsFilter
+    "Rows for every coarser grouping too, with null keys for the dimensions summed over, and the grand total."
+    subtotals: Boolean = false
+    "A grand-total row, every key null."
+    total: Boolean = false
+  ): Statistics!
 
   "The suppliers of the hub's feeds."
   sources: [Source!]!
@@ -2321,6 +2425,87 @@ type RecordError {
   field: String!
   message: String!
 }
+
+"A figure the hub counts from its records."
+enum Measure {
+  "Distinct volunteers."
+  VOLUNTEERS
+  "Distinct organizations."
+  ORGANIZATIONS
+  "Distinct projects."
+  PROJECTS
+  "Hours of participations."
+  VOLUNTEER_HOURS
+  "UN Volunteers assignments of Kazakhstanis."
+  UN_PLACEMENTS
+  "People projects report they helped (a published figure per project)."
+  BENEFICIARIES
+}
+
+"What statistics are grouped or filtered by. docs/statistics.md says what each means for each measure."
+enum Dimension {
+  REGION
+  DIRECTION
+  YEAR
+  MONTH
+  ORGANIZATION_KIND
+  COUNTRY
+  GENDER
+  AGE_BAND
+  SOURCE
+}
+
+"""
+Fixes dimensions to one value each (the answer is then the slice of the same
+cells a grouped query shows), and bounds the periods of a YEAR or MONTH
+grouping.
+"""
+input StatisticsFilter {
+  "ISO 3166-2:KZ code, e.g. KZ-11."
+  region: String
+  "Direction code, e.g. ECOLOGY."
+  direction: String
+  "A year, e.g. 2024."
+  year: String
+  "A month, e.g. 2024-03."
+  month: String
+  organizationKind: OrganizationKind
+  "ISO 3166-1 alpha-2, e.g. TR."
+  country: String
+  gender: Gender
+  ageBand: AgeBand
+  "A source's name."
+  source: String
+  "First period of a YEAR (2020) or MONTH (2020-01) grouping; periods without data are rows of zeros."
+  from: String
+  "Last period of a YEAR or MONTH grouping."
+  to: String
+}
+
+type Statistics {
+  "When the figures were counted from the records."
+  asOf: DateTime!
+  measures: [Measure!]!
+  groupBy: [Dimension!]!
+  rows: [StatisticsRow!]!
+  """
+  Figures sources published for the same measures (e.g. volunteer
+  organizations: 682), for the filtered region or the whole country and the
+  periods asked: reported, not counted, to show beside the counts.
+  """
+  reported: [Indicator!]!
+}
+
+type StatisticsRow {
+  "A key per groupBy dimension, in its order; null means all values (a subtotal or the total)."
+  keys: [String]!
+  "A value per measure, in the order asked; null when suppressed."
+  values: [Float]!
+  "Whether any value of the row is suppressed."
+  suppressed: Boolean!
+  "For a YEAR or MONTH grouping: the change from the previous period of the same series, per measure; null for the first period or when either value is suppressed."
+  change: [Float]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2729,6 +2914,36 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 		return ec.fieldContext_Source_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
+}
+
+func (ec *executionContext) childFields_Statistics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asOf":
+		return ec.fieldContext_Statistics_asOf(ctx, field)
+	case "measures":
+		return ec.fieldContext_Statistics_measures(ctx, field)
+	case "groupBy":
+		return ec.fieldContext_Statistics_groupBy(ctx, field)
+	case "rows":
+		return ec.fieldContext_Statistics_rows(ctx, field)
+	case "reported":
+		return ec.fieldContext_Statistics_reported(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Statistics", field.Name)
+}
+
+func (ec *executionContext) childFields_StatisticsRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keys":
+		return ec.fieldContext_StatisticsRow_keys(ctx, field)
+	case "values":
+		return ec.fieldContext_StatisticsRow_values(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_StatisticsRow_suppressed(ctx, field)
+	case "change":
+		return ec.fieldContext_StatisticsRow_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatisticsRow", field.Name)
 }
 
 func (ec *executionContext) childFields_UNPlacement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3348,6 +3563,52 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_statistics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "measures",
+		func(ctx context.Context, v any) ([]hub.Measure, error) {
+			return ec.unmarshalNMeasure2ᚕgithubᚗcomᚋbirgemizᚋhubᚐMeasureᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["measures"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]hub.Dimension, error) {
+			return ec.unmarshalODimension2ᚕgithubᚗcomᚋbirgemizᚋhubᚐDimensionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*StatisticsFilter, error) {
+			return ec.unmarshalOStatisticsFilter2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐStatisticsFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "subtotals",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subtotals"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "total",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["total"] = arg4
 	return args, nil
 }
 
@@ -6850,6 +7111,50 @@ func (ec *executionContext) fieldContext_Query_indicators(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_statistics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_statistics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Statistics(ctx, fc.Args["measures"].([]hub.Measure), fc.Args["groupBy"].([]hub.Dimension), fc.Args["filter"].(*StatisticsFilter), fc.Args["subtotals"].(*bool), fc.Args["total"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Statistics) graphql.Marshaler {
+			return ec.marshalNStatistics2ᚖgithubᚗcomᚋbirgemizᚋhubᚐStatistics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_statistics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Statistics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_statistics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_sources(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7648,6 +7953,231 @@ func (ec *executionContext) _Source_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Source_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Source", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Statistics_asOf(ctx context.Context, field graphql.CollectedField, obj *hub.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistics", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Statistics_measures(ctx context.Context, field graphql.CollectedField, obj *hub.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_measures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Measures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.Measure) graphql.Marshaler {
+			return ec.marshalNMeasure2ᚕgithubᚗcomᚋbirgemizᚋhubᚐMeasureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_measures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistics", field, false, false, "Measure")
+}
+
+func (ec *executionContext) _Statistics_groupBy(ctx context.Context, field graphql.CollectedField, obj *hub.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_groupBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.Dimension) graphql.Marshaler {
+			return ec.marshalNDimension2ᚕgithubᚗcomᚋbirgemizᚋhubᚐDimensionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_groupBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistics", field, false, false, "Dimension")
+}
+
+func (ec *executionContext) _Statistics_rows(ctx context.Context, field graphql.CollectedField, obj *hub.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.StatisticsRow) graphql.Marshaler {
+			return ec.marshalNStatisticsRow2ᚕgithubᚗcomᚋbirgemizᚋhubᚐStatisticsRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Statistics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatisticsRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Statistics_reported(ctx context.Context, field graphql.CollectedField, obj *hub.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_reported(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reported, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Indicator) graphql.Marshaler {
+			return ec.marshalNIndicator2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚐIndicatorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_reported(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Statistics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Indicator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatisticsRow_keys(ctx context.Context, field graphql.CollectedField, obj *hub.StatisticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatisticsRow_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatisticsRow_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatisticsRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _StatisticsRow_values(ctx context.Context, field graphql.CollectedField, obj *hub.StatisticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatisticsRow_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕᚖfloat64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatisticsRow_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatisticsRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StatisticsRow_suppressed(ctx context.Context, field graphql.CollectedField, obj *hub.StatisticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatisticsRow_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatisticsRow_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatisticsRow", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StatisticsRow_change(ctx context.Context, field graphql.CollectedField, obj *hub.StatisticsRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatisticsRow_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕᚖfloat64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatisticsRow_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatisticsRow", field, false, false, "Float")
 }
 
 func (ec *executionContext) _UNPlacement_id(ctx context.Context, field graphql.CollectedField, obj *hub.UNPlacement) (ret graphql.Marshaler) {
@@ -10189,6 +10719,118 @@ func UnmarshalSearchFilter(ctx context.Context, raw any) (SearchFilter, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStatisticsFilter(ctx context.Context, obj any) (StatisticsFilter, error) {
+	var it StatisticsFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"region", "direction", "year", "month", "organizationKind", "country", "gender", "ageBand", "source", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "month":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("month"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Month = data
+		case "organizationKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationKind"))
+			data, err := ec.unmarshalOOrganizationKind2ᚖgithubᚗcomᚋbirgemizᚋhubᚐOrganizationKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationKind = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "gender":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gender"))
+			data, err := ec.unmarshalOGender2ᚖgithubᚗcomᚋbirgemizᚋhubᚐGender(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gender = data
+		case "ageBand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ageBand"))
+			data, err := ec.unmarshalOAgeBand2ᚖgithubᚗcomᚋbirgemizᚋhubᚐAgeBand(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgeBand = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStatisticsFilter unmarshals raw into the StatisticsFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStatisticsFilter(ctx context.Context, raw any) (StatisticsFilter, error) {
+	var out StatisticsFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatisticsFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUNPlacementFilter(ctx context.Context, obj any) (UNPlacementFilter, error) {
 	var it UNPlacementFilter
 	if obj == nil {
@@ -11617,6 +12259,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_indicators(ctx, field)
 				})
+		case "statistics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_statistics(ctx, field)
+				})
 		case "sources":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -11962,6 +12610,107 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = ec._Source_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statisticsImplementors = []string{"Statistics"}
+
+func (ec *executionContext) _Statistics(ctx context.Context, sel ast.SelectionSet, obj *hub.Statistics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statisticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Statistics")
+		case "asOf":
+			out.Values[i] = ec._Statistics_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "measures":
+			out.Values[i] = ec._Statistics_measures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groupBy":
+			out.Values[i] = ec._Statistics_groupBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._Statistics_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reported":
+			out.Values[i] = ec._Statistics_reported(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statisticsRowImplementors = []string{"StatisticsRow"}
+
+func (ec *executionContext) _StatisticsRow(ctx context.Context, sel ast.SelectionSet, obj *hub.StatisticsRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statisticsRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatisticsRow")
+		case "keys":
+			out.Values[i] = ec._StatisticsRow_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._StatisticsRow_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._StatisticsRow_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._StatisticsRow_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12827,6 +13576,76 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension(ctx context.Context, v any) (hub.Dimension, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension(ctx context.Context, sel ast.SelectionSet, v hub.Dimension) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Dimension!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension = map[string]hub.Dimension{
+		"REGION":            hub.DimRegion,
+		"DIRECTION":         hub.DimDirection,
+		"YEAR":              hub.DimYear,
+		"MONTH":             hub.DimMonth,
+		"ORGANIZATION_KIND": hub.DimOrganizationKind,
+		"COUNTRY":           hub.DimCountry,
+		"GENDER":            hub.DimGender,
+		"AGE_BAND":          hub.DimAgeBand,
+		"SOURCE":            hub.DimSource,
+	}
+	marshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension = map[hub.Dimension]string{
+		hub.DimRegion:           "REGION",
+		hub.DimDirection:        "DIRECTION",
+		hub.DimYear:             "YEAR",
+		hub.DimMonth:            "MONTH",
+		hub.DimOrganizationKind: "ORGANIZATION_KIND",
+		hub.DimCountry:          "COUNTRY",
+		hub.DimGender:           "GENDER",
+		hub.DimAgeBand:          "AGE_BAND",
+		hub.DimSource:           "SOURCE",
+	}
+)
+
+func (ec *executionContext) unmarshalNDimension2ᚕgithubᚗcomᚋbirgemizᚋhubᚐDimensionᚄ(ctx context.Context, v any) ([]hub.Dimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hub.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNDimension2ᚕgithubᚗcomᚋbirgemizᚋhubᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Dimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNDirection2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚐDirectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Direction) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12889,6 +13708,29 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNFloat2ᚕᚖfloat64(ctx context.Context, v any) ([]*float64, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOFloat2ᚖfloat64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFloat2ᚕᚖfloat64(ctx context.Context, sel ast.SelectionSet, v []*float64) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOFloat2ᚖfloat64(ctx, sel, v[i])
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNGender2githubᚗcomᚋbirgemizᚋhubᚐGender(ctx context.Context, v any) (hub.Gender, error) {
@@ -13045,6 +13887,70 @@ func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.S
 	for i := range v {
 		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
 	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMeasure2githubᚗcomᚋbirgemizᚋhubᚐMeasure(ctx context.Context, v any) (hub.Measure, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMeasure2githubᚗcomᚋbirgemizᚋhubᚐMeasure[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMeasure2githubᚗcomᚋbirgemizᚋhubᚐMeasure(ctx context.Context, sel ast.SelectionSet, v hub.Measure) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMeasure2githubᚗcomᚋbirgemizᚋhubᚐMeasure[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Measure!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMeasure2githubᚗcomᚋbirgemizᚋhubᚐMeasure = map[string]hub.Measure{
+		"VOLUNTEERS":      hub.MeasureVolunteers,
+		"ORGANIZATIONS":   hub.MeasureOrganizations,
+		"PROJECTS":        hub.MeasureProjects,
+		"VOLUNTEER_HOURS": hub.MeasureVolunteerHours,
+		"UN_PLACEMENTS":   hub.MeasureUNPlacements,
+		"BENEFICIARIES":   hub.MeasureBeneficiaries,
+	}
+	marshalNMeasure2githubᚗcomᚋbirgemizᚋhubᚐMeasure = map[hub.Measure]string{
+		hub.MeasureVolunteers:     "VOLUNTEERS",
+		hub.MeasureOrganizations:  "ORGANIZATIONS",
+		hub.MeasureProjects:       "PROJECTS",
+		hub.MeasureVolunteerHours: "VOLUNTEER_HOURS",
+		hub.MeasureUNPlacements:   "UN_PLACEMENTS",
+		hub.MeasureBeneficiaries:  "BENEFICIARIES",
+	}
+)
+
+func (ec *executionContext) unmarshalNMeasure2ᚕgithubᚗcomᚋbirgemizᚋhubᚐMeasureᚄ(ctx context.Context, v any) ([]hub.Measure, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hub.Measure, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMeasure2githubᚗcomᚋbirgemizᚋhubᚐMeasure(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMeasure2ᚕgithubᚗcomᚋbirgemizᚋhubᚐMeasureᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Measure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMeasure2githubᚗcomᚋbirgemizᚋhubᚐMeasure(ctx, sel, v[i])
+	})
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -13603,6 +14509,34 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNStatistics2ᚖgithubᚗcomᚋbirgemizᚋhubᚐStatistics(ctx context.Context, sel ast.SelectionSet, v *hub.Statistics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Statistics!")
+		return graphql.Null
+	}
+	return ec._Statistics(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStatisticsRow2githubᚗcomᚋbirgemizᚋhubᚐStatisticsRow(ctx context.Context, sel ast.SelectionSet, v hub.StatisticsRow) graphql.Marshaler {
+	return ec._StatisticsRow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStatisticsRow2ᚕgithubᚗcomᚋbirgemizᚋhubᚐStatisticsRowᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.StatisticsRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatisticsRow2githubᚗcomᚋbirgemizᚋhubᚐStatisticsRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13641,6 +14575,29 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 		if e == graphql.Null {
 			return graphql.Null
 		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNString2ᚕᚖstring(ctx context.Context, v any) ([]*string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOString2ᚖstring(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕᚖstring(ctx context.Context, sel ast.SelectionSet, v []*string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOString2ᚖstring(ctx, sel, v[i])
 	}
 
 	return ret
@@ -13910,6 +14867,48 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAgeBand2ᚖgithubᚗcomᚋbirgemizᚋhubᚐAgeBand(ctx context.Context, v any) (*hub.AgeBand, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOAgeBand2ᚖgithubᚗcomᚋbirgemizᚋhubᚐAgeBand[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAgeBand2ᚖgithubᚗcomᚋbirgemizᚋhubᚐAgeBand(ctx context.Context, sel ast.SelectionSet, v *hub.AgeBand) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOAgeBand2ᚖgithubᚗcomᚋbirgemizᚋhubᚐAgeBand[*v])
+	return res
+}
+
+var (
+	unmarshalOAgeBand2ᚖgithubᚗcomᚋbirgemizᚋhubᚐAgeBand = map[string]hub.AgeBand{
+		"AGE_UNDER_18": hub.AgeUnder18,
+		"AGE_18_24":    hub.Age18to24,
+		"AGE_25_34":    hub.Age25to34,
+		"AGE_35_44":    hub.Age35to44,
+		"AGE_45_54":    hub.Age45to54,
+		"AGE_55_64":    hub.Age55to64,
+		"AGE_65_PLUS":  hub.Age65Plus,
+		"UNKNOWN":      hub.AgeUnknown,
+	}
+	marshalOAgeBand2ᚖgithubᚗcomᚋbirgemizᚋhubᚐAgeBand = map[hub.AgeBand]string{
+		hub.AgeUnder18: "AGE_UNDER_18",
+		hub.Age18to24:  "AGE_18_24",
+		hub.Age25to34:  "AGE_25_34",
+		hub.Age35to44:  "AGE_35_44",
+		hub.Age45to54:  "AGE_45_54",
+		hub.Age55to64:  "AGE_55_64",
+		hub.Age65Plus:  "AGE_65_PLUS",
+		hub.AgeUnknown: "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13984,6 +14983,42 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) unmarshalODimension2ᚕgithubᚗcomᚋbirgemizᚋhubᚐDimensionᚄ(ctx context.Context, v any) ([]hub.Dimension, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hub.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODimension2ᚕgithubᚗcomᚋbirgemizᚋhubᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Dimension) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDimension2githubᚗcomᚋbirgemizᚋhubᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -14036,6 +15071,40 @@ func (ec *executionContext) marshalOGender2ᚕgithubᚗcomᚋbirgemizᚋhubᚐGe
 
 	return ret
 }
+
+func (ec *executionContext) unmarshalOGender2ᚖgithubᚗcomᚋbirgemizᚋhubᚐGender(ctx context.Context, v any) (*hub.Gender, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOGender2ᚖgithubᚗcomᚋbirgemizᚋhubᚐGender[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGender2ᚖgithubᚗcomᚋbirgemizᚋhubᚐGender(ctx context.Context, sel ast.SelectionSet, v *hub.Gender) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOGender2ᚖgithubᚗcomᚋbirgemizᚋhubᚐGender[*v])
+	return res
+}
+
+var (
+	unmarshalOGender2ᚖgithubᚗcomᚋbirgemizᚋhubᚐGender = map[string]hub.Gender{
+		"FEMALE":  hub.GenderFemale,
+		"MALE":    hub.GenderMale,
+		"OTHER":   hub.GenderOther,
+		"UNKNOWN": hub.GenderUnknown,
+	}
+	marshalOGender2ᚖgithubᚗcomᚋbirgemizᚋhubᚐGender = map[hub.Gender]string{
+		hub.GenderFemale:  "FEMALE",
+		hub.GenderMale:    "MALE",
+		hub.GenderOther:   "OTHER",
+		hub.GenderUnknown: "UNKNOWN",
+	}
+)
 
 func (ec *executionContext) marshalOGeoPoint2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐGeoPoint(ctx context.Context, sel ast.SelectionSet, v *GeoPoint) graphql.Marshaler {
 	if v == nil {
@@ -14244,6 +15313,46 @@ func (ec *executionContext) marshalOOrganizationKind2ᚕgithubᚗcomᚋbirgemiz�
 	return ret
 }
 
+func (ec *executionContext) unmarshalOOrganizationKind2ᚖgithubᚗcomᚋbirgemizᚋhubᚐOrganizationKind(ctx context.Context, v any) (*hub.OrganizationKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOOrganizationKind2ᚖgithubᚗcomᚋbirgemizᚋhubᚐOrganizationKind[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrganizationKind2ᚖgithubᚗcomᚋbirgemizᚋhubᚐOrganizationKind(ctx context.Context, sel ast.SelectionSet, v *hub.OrganizationKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOOrganizationKind2ᚖgithubᚗcomᚋbirgemizᚋhubᚐOrganizationKind[*v])
+	return res
+}
+
+var (
+	unmarshalOOrganizationKind2ᚖgithubᚗcomᚋbirgemizᚋhubᚐOrganizationKind = map[string]hub.OrganizationKind{
+		"NGO":               hub.OrgNGO,
+		"PUBLIC_FOUNDATION": hub.OrgPublicFoundation,
+		"INITIATIVE_GROUP":  hub.OrgInitiativeGroup,
+		"STATE_BODY":        hub.OrgStateBody,
+		"UNIVERSITY":        hub.OrgUniversity,
+		"UN_AGENCY":         hub.OrgUNAgency,
+		"OTHER":             hub.OrgOther,
+	}
+	marshalOOrganizationKind2ᚖgithubᚗcomᚋbirgemizᚋhubᚐOrganizationKind = map[hub.OrganizationKind]string{
+		hub.OrgNGO:              "NGO",
+		hub.OrgPublicFoundation: "PUBLIC_FOUNDATION",
+		hub.OrgInitiativeGroup:  "INITIATIVE_GROUP",
+		hub.OrgStateBody:        "STATE_BODY",
+		hub.OrgUniversity:       "UNIVERSITY",
+		hub.OrgUNAgency:         "UN_AGENCY",
+		hub.OrgOther:            "OTHER",
+	}
+)
+
 func (ec *executionContext) unmarshalOOrganizationOrder2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐOrganizationOrder(ctx context.Context, v any) (*OrganizationOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -14428,6 +15537,14 @@ func (ec *executionContext) marshalOSortDirection2ᚖgithubᚗcomᚋbirgemizᚋh
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOStatisticsFilter2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐStatisticsFilter(ctx context.Context, v any) (*StatisticsFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStatisticsFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

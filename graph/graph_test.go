@@ -40,6 +40,7 @@ func setup(t *testing.T) *env {
 		ParticipationService: postgres.NewParticipationService(db),
 		UNPlacementService:   postgres.NewUNPlacementService(db),
 		IndicatorService:     postgres.NewIndicatorService(db),
+		StatisticsService:    postgres.NewStatisticsService(db),
 		SourceService:        postgres.NewSourceService(db),
 		ProvenanceService:    postgres.NewProvenanceService(db),
 		Now:                  func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) },

@@ -115,6 +115,31 @@ type SearchResult struct {
 	PageInfo *PageInfo           `json:"pageInfo"`
 }
 
+// Fixes dimensions to one value each (the answer is then the slice of the same
+// cells a grouped query shows), and bounds the periods of a YEAR or MONTH
+// grouping.
+type StatisticsFilter struct {
+	// ISO 3166-2:KZ code, e.g. KZ-11.
+	Region *string `json:"region,omitempty"`
+	// Direction code, e.g. ECOLOGY.
+	Direction *string `json:"direction,omitempty"`
+	// A year, e.g. 2024.
+	Year *string `json:"year,omitempty"`
+	// A month, e.g. 2024-03.
+	Month            *string               `json:"month,omitempty"`
+	OrganizationKind *hub.OrganizationKind `json:"organizationKind,omitempty"`
+	// ISO 3166-1 alpha-2, e.g. TR.
+	Country *string      `json:"country,omitempty"`
+	Gender  *hub.Gender  `json:"gender,omitempty"`
+	AgeBand *hub.AgeBand `json:"ageBand,omitempty"`
+	// A source's name.
+	Source *string `json:"source,omitempty"`
+	// First period of a YEAR (2020) or MONTH (2020-01) grouping; periods without data are rows of zeros.
+	From *string `json:"from,omitempty"`
+	// Last period of a YEAR or MONTH grouping.
+	To *string `json:"to,omitempty"`
+}
+
 type UNPlacementFilter struct {
 	// ISO 3166-1 alpha-2 codes.
 	Country      []string            `json:"country,omitempty"`

@@ -16,6 +16,7 @@ type Resolver struct {
 	ParticipationService hub.ParticipationService
 	UNPlacementService   hub.UNPlacementService
 	IndicatorService     hub.IndicatorService
+	StatisticsService    hub.StatisticsService
 	SourceService        hub.SourceService
 	ProvenanceService    hub.ProvenanceService
 	SearchService        Searcher

@@ -269,6 +269,12 @@ func (r *queryResolver) Indicators(ctx context.Context, filter *IndicatorFilter)
 	return r.IndicatorService.FindIndicators(ctx, indicatorFilter(filter))
 }
 
+func (r *queryResolver) Statistics(ctx context.Context, measures []hub.Measure, groupBy []hub.Dimension, filter *StatisticsFilter, subtotals *bool, total *bool) (*hub.Statistics, error) {
+	q := hub.StatisticsQuery{Measures: measures, GroupBy: groupBy, Filter: statisticsFilter(filter),
+		Subtotals: subtotals != nil && *subtotals, Total: total != nil && *total}
+	return r.StatisticsService.Statistics(ctx, q, hub.PrincipalFrom(ctx).IsAdmin())
+}
+
 func (r *queryResolver) Sources(ctx context.Context) ([]*hub.Source, error) {
 	return r.SourceService.FindSources(ctx)
 }

@@ -52,6 +52,7 @@ type Services struct {
 	Participations *postgres.ParticipationService
 	UNPlacements   *postgres.UNPlacementService
 	Indicators     *postgres.IndicatorService
+	Statistics     *postgres.StatisticsService
 	Provenance     *postgres.ProvenanceService
 	SearchOutbox   *postgres.SearchOutboxService
 }
@@ -102,6 +103,7 @@ func (m *Main) openDB(ctx context.Context) error {
 		Participations: postgres.NewParticipationService(db),
 		UNPlacements:   postgres.NewUNPlacementService(db),
 		Indicators:     postgres.NewIndicatorService(db),
+		Statistics:     postgres.NewStatisticsService(db),
 		Provenance:     postgres.NewProvenanceService(db),
 		SearchOutbox:   postgres.NewSearchOutboxService(db),
 	}
@@ -189,7 +191,7 @@ func (m *Main) resolver() *graph.Resolver {
 	return &graph.Resolver{
 		ReferenceService: s.References, OrganizationService: s.Organizations, ProjectService: s.Projects,
 		VolunteerService: s.Volunteers, ParticipationService: s.Participations, UNPlacementService: s.UNPlacements,
-		IndicatorService: s.Indicators, SourceService: s.Sources, ProvenanceService: s.Provenance, Now: m.DB.Now,
+		IndicatorService: s.Indicators, StatisticsService: s.Statistics, SourceService: s.Sources, ProvenanceService: s.Provenance, Now: m.DB.Now,
 		SearchService: m.Search, BatchService: s.Batches,
 	}
 }
