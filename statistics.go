@@ -124,6 +124,9 @@ type StatisticsService interface {
 	// RebuildStatistics recomputes every rollup from the records, in one
 	// consistent snapshot, and swaps the new rollups in.
 	RebuildStatistics(ctx context.Context) (*RollupBuild, error)
+	// StatisticsStale reports whether records changed (a batch made
+	// progress) since the current build, or there is none.
+	StatisticsStale(ctx context.Context) (bool, error)
 }
 
 // RollupBuild describes one rebuild of the statistics rollups.

@@ -313,6 +313,15 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 
 var errStaleBuild = fmt.Errorf("a newer statistics build is current")
 
+// StatisticsStale reports whether a batch made progress since the current
+// build was counted, or there is no build.
+func (s *StatisticsService) StatisticsStale(ctx context.Context) (bool, error) {
+	var stale bool
+	err := s.db.Pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM stat_builds WHERE is_current)
+		OR EXISTS (SELECT 1 FROM batches WHERE progressed_at > (SELECT as_of FROM stat_builds WHERE is_current))`).Scan(&stale)
+	return stale, err
+}
+
 // RollupCells returns the current build's cells of measure m over
 // exactly dims, with their suppression.
 func (s *StatisticsService) RollupCells(ctx context.Context, m hub.Measure, dims []hub.Dimension) ([]*hub.Cell, error) {

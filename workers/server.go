@@ -41,6 +41,9 @@ type Deps struct {
 	// Indexer, when set, makes this process consume the search queue: it
 	// owns the search index (with the embedded engine, only one process may).
 	Indexer *Indexer
+	// Statistics, when set, makes this process rebuild the statistics
+	// rollups after records change.
+	Statistics hub.StatisticsService
 }
 
 // Workers is the asynq server and scheduler of one process.
@@ -104,6 +107,12 @@ func New(cfg Config, deps Deps) *Workers {
 				// The scheduled sync picks the changes up; they are in the outbox.
 				log.WarnContext(ctx, "could not enqueue a search sync", "err", err)
 			}
+			if deps.Statistics != nil {
+				if err := w.enqueuer.EnqueueStatsRebuild(ctx); err != nil {
+					// The scheduled check finds the statistics stale.
+					log.WarnContext(ctx, "could not enqueue a statistics rebuild", "err", err)
+				}
+			}
 		}}
 	reconciler := &Reconciler{Batches: deps.Batches, Queue: w.enqueuer, After: cfg.LostAfter, Now: deps.Now, Log: log}
 	w.mux = asynq.NewServeMux()
@@ -111,6 +120,13 @@ func New(cfg Config, deps Deps) *Workers {
 	w.mux.Handle(TypeBatchReconcile, reconciler)
 	if _, err := w.scheduler.Register(cfg.ReconcileEvery, NewBatchReconcileTask(), asynq.Unique(20*time.Second)); err != nil {
 		panic(fmt.Sprintf("workers: bad reconcile schedule %q: %v", cfg.ReconcileEvery, err))
+	}
+	if deps.Statistics != nil {
+		w.mux.Handle(TypeStatsRebuild, &StatsRebuilder{Statistics: deps.Statistics, Log: log})
+		task, _ := NewStatsRebuildTask()
+		if _, err := w.scheduler.Register(StatsCheckEvery, task, asynq.Queue("default"), asynq.Unique(time.Hour)); err != nil {
+			panic(fmt.Sprintf("workers: statistics schedule: %v", err))
+		}
 	}
 	w.Puller = &Puller{Sources: deps.Sources, Batches: deps.Batches, Client: cfg.PullClient, Now: deps.Now, Log: log,
 		Enqueue: func(ctx context.Context, id string) error { _, err := w.enqueuer.EnqueueBatch(ctx, id); return err }}

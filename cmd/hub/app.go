@@ -169,7 +169,7 @@ func (m *Main) indexer() *workers.Indexer {
 // startWorkers starts the asynq workers in this process. With an open
 // search engine they also own its index and consume the search queue.
 func (m *Main) startWorkers() error {
-	deps := workers.Deps{Batches: m.Services.Batches, Sources: m.Services.Sources, Log: m.Log, Now: m.DB.Now}
+	deps := workers.Deps{Batches: m.Services.Batches, Sources: m.Services.Sources, Log: m.Log, Now: m.DB.Now, Statistics: m.Services.Statistics}
 	if m.Search != nil {
 		deps.Indexer = m.indexer()
 	}
