@@ -196,3 +196,20 @@ type VolunteerService interface {
 	// TotalHours returns each volunteer's hours summed over live participations.
 	TotalHours(ctx context.Context, volunteerIDs []int64) (map[int64]float64, error)
 }
+
+// ExportedVolunteer is one row of the de-identified volunteer export for
+// researchers: the public part, with an age band instead of a birth year.
+type ExportedVolunteer struct {
+	ID            int64
+	RegionCode    string
+	Gender        Gender
+	AgeBand       AgeBand
+	Languages     []string
+	Skills        []string
+	Directions    []string
+	RegisteredAt  *time.Time
+	Status        VolunteerStatus
+	TotalHours    float64
+	Organizations int      // organizations the volunteer belongs to
+	Sources       []string // the sources that report the volunteer
+}

@@ -75,3 +75,7 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// GlobalID is the global id the API gives the record of type typ
+// ("Volunteer", "Project", …) with database id id.
+func GlobalID(typ string, id int64) string { return globalID(typ, id) }

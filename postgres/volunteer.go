@@ -94,3 +94,37 @@ func (s *VolunteerService) TotalHours(ctx context.Context, volunteerIDs []int64)
 	_, err = pgx.ForEachRow(rows, []any{&id, &h}, func() error { out[id] = h; return nil })
 	return out, err
 }
+
+// ExportVolunteers streams every live volunteer's public part (in region,
+// when not empty), in id order, with their total hours, number of
+// organizations and sources, as rows arrive: nothing is gathered first.
+// Ages are banded as of now; the birth year never leaves the database.
+func (s *VolunteerService) ExportVolunteers(ctx context.Context, region string, fn func(*hub.ExportedVolunteer) error) error {
+	year := s.db.Now().Year()
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT v.id, v.region_code, v.gender, `+ageBandSQL("v.birth_year", year)+`, v.languages, v.skills, v.directions,
+			v.registered_at, v.status,
+			coalesce((SELECT sum(pa.hours) FROM participations pa WHERE pa.volunteer_id = v.id AND pa.deleted_at IS NULL), 0),
+			(SELECT count(*) FROM volunteer_organizations vo JOIN organizations o ON o.id = vo.organization_id AND o.deleted_at IS NULL
+				WHERE vo.volunteer_id = v.id),
+			ARRAY(SELECT src.name FROM provenance pv JOIN sources src ON src.id = pv.source_id
+				WHERE pv.record_type = 'volunteer' AND pv.record_id = v.id AND pv.deleted_at IS NULL ORDER BY src.name)
+		FROM volunteers v
+		WHERE v.deleted_at IS NULL AND ($1 = '' OR v.region_code = $1)
+		ORDER BY v.id`, region)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var v hub.ExportedVolunteer
+	for rows.Next() {
+		if err := rows.Scan(&v.ID, &v.RegionCode, &v.Gender, &v.AgeBand, &v.Languages, &v.Skills, &v.Directions,
+			&v.RegisteredAt, &v.Status, &v.TotalHours, &v.Organizations, &v.Sources); err != nil {
+			return err
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

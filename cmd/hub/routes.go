@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/exports"
 	"github.com/birgemiz/hub/feedapi"
 	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/workers"
@@ -39,6 +40,8 @@ func (m *Main) routes() http.Handler {
 	feeds := &feedapi.Handler{Sources: m.Services.Sources, Batches: m.Services.Batches, Log: m.Log,
 		Enqueue: func(ctx context.Context, id string) error { _, err := m.Queue.EnqueueBatch(ctx, id); return err }}
 	feeds.Register(mux)
+	ex := &exports.Handler{Statistics: m.Services.Statistics, Volunteers: m.Services.Volunteers, Log: m.Log}
+	ex.Register(mux, func(h http.Handler) http.Handler { return instrument("exports", graph.WithPrincipal(auth, m.Log, h)) })
 	mux.Handle("POST /graphql", instrument("graphql", gql))
 	mux.Handle("GET /graphql", instrument("graphql", gql))
 	mux.Handle("GET /{$}", graph.NewExplorer("/graphql"))

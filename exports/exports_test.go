@@ -1,0 +1,218 @@
+package exports_test
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/exports"
+	"github.com/birgemiz/hub/graph"
+	"github.com/birgemiz/hub/internal/testutil"
+	"github.com/birgemiz/hub/postgres"
+)
+
+type fixture struct {
+	db      *postgres.DB
+	handler http.Handler
+	tokens  map[string]string
+	stats   *postgres.StatisticsService
+}
+
+func setup(t *testing.T, volunteers int) *fixture {
+	t.Helper()
+	db := testutil.NewDB(t)
+	testutil.LoadDemo(t, db, volunteers)
+	keys := postgres.NewKeyService(db)
+	f := &fixture{db: db, tokens: map[string]string{}, stats: postgres.NewStatisticsService(db)}
+	for _, k := range []*hub.APIKey{{Name: "kimep", Role: hub.RoleResearcher}, {Name: "ministry", Role: hub.RoleDashboard}, {Name: "ops", Role: hub.RoleAdmin}} {
+		token, err := keys.CreateKey(context.Background(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.tokens[k.Name] = token
+	}
+	auth := &hub.Authenticator{Keys: keys, Sources: postgres.NewSourceService(db)}
+	log := slog.New(slog.DiscardHandler)
+	mux := http.NewServeMux()
+	h := &exports.Handler{Statistics: f.stats, Volunteers: postgres.NewVolunteerService(db), Log: log}
+	h.Register(mux, func(next http.Handler) http.Handler { return graph.WithPrincipal(auth, log, next) })
+	f.handler = mux
+	return f
+}
+
+// flushCounter is a ResponseWriter that counts flushes: a streamed body is
+// flushed as it goes.
+type flushCounter struct {
+	*httptest.ResponseRecorder
+	flushes int
+}
+
+func (w *flushCounter) Flush() { w.flushes++; w.ResponseRecorder.Flush() }
+
+func (f *fixture) get(t *testing.T, key, path string) (*flushCounter, [][]string) {
+	t.Helper()
+	r := httptest.NewRequest("GET", path, nil)
+	if key != "" {
+		r.Header.Set("Authorization", "Bearer "+f.tokens[key])
+	}
+	w := &flushCounter{ResponseRecorder: httptest.NewRecorder()}
+	f.handler.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		return w, nil
+	}
+	recs, err := csv.NewReader(strings.NewReader(w.Body.String())).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: not CSV: %v", path, err)
+	}
+	return w, recs
+}
+
+func TestExportsNeedAResearcherKey(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 0)
+	for _, path := range []string{"/v1/exports/statistics.csv?measures=PROJECTS&groupBy=REGION", "/v1/exports/volunteers.csv"} {
+		for key, want := range map[string]int{"": 401, "ministry": 403, "kimep": 200, "ops": 200} {
+			if w, _ := f.get(t, key, path); w.Code != want {
+				t.Errorf("%s with key %q: %d %s, want %d", path, key, w.Code, w.Body, want)
+			}
+		}
+	}
+}
+
+func TestStatisticsExport(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 2000)
+	path := "/v1/exports/statistics.csv?measures=VOLUNTEERS,VOLUNTEER_HOURS&groupBy=REGION,GENDER&year=2024&subtotals=true"
+	_, recs := f.get(t, "kimep", path)
+	if got := strings.Join(recs[0], ","); got != "region,gender,volunteers,volunteer_hours,suppressed,as_of" {
+		t.Fatalf("header %s", got)
+	}
+	q, err := exports.ParseStatisticsQuery(httptest.NewRequest("GET", path, nil).URL.Query())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := f.stats.Statistics(context.Background(), q, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs)-1 != len(want.Rows) {
+		t.Fatalf("%d CSV rows, %d in the GraphQL answer", len(recs)-1, len(want.Rows))
+	}
+	suppressed := 0
+	for i, row := range want.Rows {
+		rec := recs[i+1]
+		for j, v := range row.Values {
+			cell := rec[2+j]
+			if (v == nil) != (cell == "") {
+				t.Fatalf("row %v measure %d: CSV %q, answer %v", rec, j, cell, v)
+			}
+		}
+		if row.Suppressed {
+			suppressed++
+			if rec[4] != "true" {
+				t.Fatalf("row %v not marked suppressed", rec)
+			}
+		}
+	}
+	if suppressed == 0 {
+		t.Fatal("no suppressed row in the researcher's export")
+	}
+	// The admin's export hides nothing.
+	_, admin := f.get(t, "ops", path)
+	for _, rec := range admin[1:] {
+		if rec[2] == "" || rec[4] != "false" {
+			t.Fatalf("admin row %v is suppressed", rec)
+		}
+	}
+
+	for _, bad := range []struct{ query, want string }{
+		{"measures=VOLUNTEERS&groupBy=REGION,DIRECTION,GENDER,AGE_BAND", "at most 3 dimensions"},
+		{"measures=VOLUNTEERS&groupBy=YEAR&from=2025&to=2020", "inverted"},
+		{"measures=VOLUNTEERS&city=Almaty", `unknown parameter \"city\"`},
+		{"measures=VOLUNTEERS&region=KZ-11&region=KZ-15", "given 2 times"},
+		{"measures=VOLUNTEERS&total=maybe", "true or false"},
+	} {
+		w, _ := f.get(t, "kimep", "/v1/exports/statistics.csv?"+bad.query)
+		if w.Code != 400 || !strings.Contains(w.Body.String(), bad.want) {
+			t.Errorf("%s: %d %s, want 400 with %q", bad.query, w.Code, w.Body, bad.want)
+		}
+	}
+}
+
+// TestVolunteerExport: every live volunteer once, the public part only (no
+// name, phone, e-mail, IIN or birth date: an age band), streamed.
+func TestVolunteerExport(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 12000)
+	w, recs := f.get(t, "kimep", "/v1/exports/volunteers.csv")
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	header := recs[0]
+	for _, personal := range []string{"full_name", "phone", "email", "iin", "birth_date", "birth_year"} {
+		if slices.Contains(header, personal) {
+			t.Fatalf("the export has a %s column", personal)
+		}
+	}
+	var live int
+	if err := f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM volunteers WHERE deleted_at IS NULL`).Scan(&live); err != nil {
+		t.Fatal(err)
+	}
+	if len(recs)-1 != live {
+		t.Fatalf("%d rows, %d live volunteers", len(recs)-1, live)
+	}
+	// No personal value the hub holds appears anywhere in the file.
+	rows, err := f.db.Pool.Query(context.Background(), `SELECT coalesce(full_name, ''), coalesce(phone, ''), coalesce(email, ''), coalesce(iin, '') FROM volunteer_personal`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := w.Body.String()
+	checked := 0
+	for rows.Next() {
+		var vals [4]string
+		if err := rows.Scan(&vals[0], &vals[1], &vals[2], &vals[3]); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if len(v) >= 6 && strings.Contains(body, v) {
+				t.Fatalf("the export contains a personal value")
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the demo data holds no personal part to check against")
+	}
+	bands := map[string]bool{}
+	for _, rec := range recs[1:] {
+		bands[rec[3]] = true
+	}
+	if len(bands) < 4 || bands[""] {
+		t.Fatalf("age bands %v", bands)
+	}
+	if w.flushes < 2 {
+		t.Fatalf("%d flushes for %d rows: the export is not streamed", w.flushes, live)
+	}
+	if _, err := io.Copy(io.Discard, strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d volunteers exported in %d flushes", live, w.flushes)
+
+	// One region only.
+	_, akmola := f.get(t, "kimep", "/v1/exports/volunteers.csv?region=kz-11")
+	for _, rec := range akmola[1:] {
+		if rec[1] != "KZ-11" {
+			t.Fatalf("region filter let %v through", rec)
+		}
+	}
+	if w, _ := f.get(t, "kimep", "/v1/exports/volunteers.csv?region=Almaty"); w.Code != 400 {
+		t.Fatalf("bad region: %d", w.Code)
+	}
+}
