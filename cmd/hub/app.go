@@ -267,6 +267,9 @@ func (m *Main) submitBatch(ctx context.Context, src *hub.Source, filename string
 	if err := m.Services.Batches.CreateBatch(ctx, b, body); err != nil {
 		return nil, err
 	}
+	if m.Queue == nil {
+		return b, nil // Redis was unreachable; the reconciler enqueues it
+	}
 	if _, err := m.Queue.EnqueueBatch(ctx, b.ID); err != nil {
 		m.Log.Warn("batch stored but not enqueued; the reconciler will enqueue it", "batch", b.ID, "err", err)
 	}

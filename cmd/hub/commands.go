@@ -103,8 +103,13 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 	if err := ingest.Sniff(body); err != nil {
 		return fmt.Errorf("%s: %s", path, hub.ErrorMessage(err))
 	}
-	if err := m.open(ctx); err != nil {
+	if err := m.openDB(ctx); err != nil {
 		return err
+	}
+	// Redis down is no reason to refuse a feed: the batch is stored, and
+	// the workers' reconciler queues it once Redis is back.
+	if err := m.openQueue(); err != nil {
+		m.Log.Warn("Redis is unreachable; the batch will be stored and queued by the workers once Redis is back", "err", err)
 	}
 	src, err := m.Services.Sources.FindSourceByName(ctx, *source)
 	if err != nil {

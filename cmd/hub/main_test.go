@@ -356,3 +356,42 @@ func TestConfigErrorsSayWhatToFix(t *testing.T) {
 		t.Fatalf("migrate against a closed port: %v", err)
 	}
 }
+
+// TestIngestStoresWhileRedisIsDown: with Redis unreachable, `hub ingest`
+// still stores the batch (status received); the workers' reconciler
+// queues it once Redis is back.
+func TestIngestStoresWhileRedisIsDown(t *testing.T) {
+	base := testEnv(t)
+	getenv := func(k string) string {
+		if k == "REDIS_ADDR" {
+			return "127.0.0.1:1" // nothing listens there
+		}
+		return base(k)
+	}
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if err := Run(ctx, []string{"sources", "add", "akmola-portal", "--kind", "regional_platform"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("sources add: %v", err)
+	}
+	feed := filepath.Join(t.TempDir(), "feed.ndjson")
+	if err := os.WriteFile(feed, []byte(`{"type":"organization","id":"o1","updated_at":"2026-01-13T10:00:00Z","data":{"name":{"ru":"Доброе сердце"},"region":"KZ-11"}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := Run(ctx, []string{"ingest", feed, "--source", "akmola-portal", "--wait=false"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("ingest with Redis down: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "stored") {
+		t.Fatalf("output: %s", out.String())
+	}
+	cfg, _ := LoadConfig(getenv)
+	m := NewMain(cfg, newLogger(cfg, io.Discard), io.Discard, io.Discard)
+	t.Cleanup(m.Close)
+	if err := m.openDB(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	if err := m.DB.Pool.QueryRow(ctx, `SELECT status FROM batches`).Scan(&status); err != nil || status != "received" {
+		t.Fatalf("batch status %q (%v), want one batch received", status, err)
+	}
+}
