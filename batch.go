@@ -105,6 +105,10 @@ type Chunk struct {
 	// header's unknown column): stored with the errors, counted as no
 	// record's failure.
 	Notices []RecordError
+	// Failed counts records the decoder rejected whose errors cannot be
+	// matched to them by line (an HSDS package's errors are on rows of
+	// several CSV files); they are in Notices.
+	Failed int
 }
 
 // BatchService stores batches and applies them. Errors: ENOTFOUND for an

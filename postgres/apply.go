@@ -57,7 +57,7 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 			}
 			counts = counts.Add(tc)
 		}
-		counts.Failed += failedLines(c)
+		counts.Failed += failedLines(c) + c.Failed
 		if err := insertErrors(ctx, tx, u, append(append([]hub.RecordError{}, c.Notices...), c.Errors...)); err != nil {
 			return err
 		}

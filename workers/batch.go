@@ -151,6 +151,11 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 		}
 		if csv, ok := dec.(*ingest.CSVDecoder); ok && rec == nil && dec.Line() == csv.HeaderLine() {
 			chunk.Notices = append(chunk.Notices, errs...) // about the header, not a record
+		} else if sr, ok := dec.(*sliceReader); ok && rec == nil && len(errs) > 0 {
+			// An HSDS package's errors, on rows of several CSV files: stored
+			// as they are, and the records they rejected counted by number.
+			chunk.Notices = append(chunk.Notices, errs...)
+			chunk.Failed += sr.rejected
 		} else {
 			chunk.Errors = append(chunk.Errors, errs...)
 		}
@@ -208,11 +213,11 @@ func reader(b *hub.Batch, body []byte, src *hub.Source) (ingest.RecordReader, er
 		if err != nil {
 			return nil, err
 		}
-		recs, errs, err := hsds.Decode(pkg, hsds.Options{UpdatedAt: b.ReceivedAt, Categories: src.Categories})
+		res, err := hsds.DecodePackage(pkg, hsds.Options{UpdatedAt: b.ReceivedAt, Categories: src.Categories})
 		if err != nil {
 			return nil, err
 		}
-		return &sliceReader{errs: errs, recs: recs}, nil
+		return &sliceReader{errs: res.Errors, recs: res.Records, rejected: res.Rejected}, nil
 	}
 	return nil, hub.Errorf(hub.EINVALID, "unknown feed format %q", b.Format)
 }
@@ -222,9 +227,10 @@ func reader(b *hub.Batch, body []byte, src *hub.Source) (ingest.RecordReader, er
 // step, which is what progress counts; the records and errors keep the
 // rows of their CSV files for operators.
 type sliceReader struct {
-	errs []hub.RecordError
-	recs []*hub.FeedRecord
-	step int
+	errs     []hub.RecordError
+	recs     []*hub.FeedRecord
+	rejected int // records the errors kept out
+	step     int
 }
 
 func (r *sliceReader) Next() (*hub.FeedRecord, []hub.RecordError, error) {

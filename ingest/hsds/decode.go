@@ -46,16 +46,37 @@ type Options struct {
 // column HSDS requires, or neither organizations nor services. A zero or
 // out-of-range Options.UpdatedAt is the caller's error, not the package's.
 func Decode(p Package, opts Options) (records []*hub.FeedRecord, errs []hub.RecordError, err error) {
+	res, err := DecodePackage(p, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.Records, res.Errors, nil
+}
+
+// Decoded is a package converted to records.
+type Decoded struct {
+	Records []*hub.FeedRecord
+	// Errors are every error Decode returns: those that reject a record
+	// and those that only inform (see the package doc).
+	Errors []hub.RecordError
+	// Rejected is how many organizations and services an error kept out.
+	// Errors' lines are rows of different CSV files, so they cannot be
+	// matched to records to count failures: this is the count.
+	Rejected int
+}
+
+// DecodePackage is Decode, with the number of records rejected.
+func DecodePackage(p Package, opts Options) (*Decoded, error) {
 	if opts.UpdatedAt.IsZero() {
-		return nil, nil, errors.New("hsds: Options.UpdatedAt is required")
+		return nil, errors.New("hsds: Options.UpdatedAt is required")
 	}
 	if !inRange(opts.UpdatedAt) {
-		return nil, nil, fmt.Errorf("hsds: Options.UpdatedAt %s is out of range", opts.UpdatedAt.Format(time.RFC3339))
+		return nil, fmt.Errorf("hsds: Options.UpdatedAt %s is out of range", opts.UpdatedAt.Format(time.RFC3339))
 	}
 	d := &decoder{opts: opts, cats: categories(opts.Categories)}
 	ts, err := openTables(p)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for _, r := range []struct {
 		t   **table
@@ -67,11 +88,11 @@ func Decode(p Package, opts Options) (records []*hub.FeedRecord, errs []hub.Reco
 		{&d.meta, resMetadata},
 	} {
 		if *r.t, err = ts.read(r.res); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if d.orgs == nil && d.svcs == nil {
-		return nil, nil, notPackage("it has neither %s nor %s", resOrganization.paths[0], resService.paths[0])
+		return nil, notPackage("it has neither %s nor %s", resOrganization.paths[0], resService.paths[0])
 	}
 	d.index()
 	for i := range d.orgs.len() {
@@ -631,7 +652,7 @@ func (d *decoder) finish(l *line, typ hub.RecordType, updated time.Time, data an
 
 // run decodes the lines with the NDJSON decoder and gathers the records
 // and errors, mapping the decoder's fields back to rows and columns.
-func (d *decoder) run() ([]*hub.FeedRecord, []hub.RecordError, error) {
+func (d *decoder) run() (*Decoded, error) {
 	var body bytes.Buffer
 	var of []*line // NDJSON line number - 1 → line
 	for _, l := range d.lines {
@@ -646,16 +667,17 @@ func (d *decoder) run() ([]*hub.FeedRecord, []hub.RecordError, error) {
 		if err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		n := dec.Line()
 		if n < 1 || n > len(of) {
-			return nil, nil, fmt.Errorf("hsds: the decoder read line %d of %d", n, len(of))
+			return nil, fmt.Errorf("hsds: the decoder read line %d of %d", n, len(of))
 		}
 		of[n-1].rec, of[n-1].errs = rec, errs
 	}
 
 	var records []*hub.FeedRecord
+	rejected := 0
 	errs := d.errs
 	for _, l := range d.lines {
 		errs = append(errs, l.own...)
@@ -674,9 +696,11 @@ func (d *decoder) run() ([]*hub.FeedRecord, []hub.RecordError, error) {
 		if l.rec != nil && len(l.own) == 0 && len(l.errs) == 0 {
 			l.rec.Line = l.row + 1
 			records = append(records, l.rec)
+		} else {
+			rejected++
 		}
 	}
-	return records, errs, nil
+	return &Decoded{Records: records, Errors: errs, Rejected: rejected}, nil
 }
 
 // lineField reduces a decoder error's field to the line's field it is
