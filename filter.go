@@ -63,3 +63,17 @@ func truncate(s string, n int) string {
 	}
 	return string(r[:n]) + "…"
 }
+
+// Deletion selects records by whether they were deleted (by their source,
+// or by a snapshot's sweep). Only admins may ask for deleted records.
+type Deletion string
+
+// Deletions.
+const (
+	DeletionLive    Deletion = "LIVE" // the default: records not deleted
+	DeletionDeleted Deletion = "DELETED"
+	DeletionAll     Deletion = "ALL"
+)
+
+// IncludesDeleted reports whether d asks for deleted records.
+func (d Deletion) IncludesDeleted() bool { return d == DeletionDeleted || d == DeletionAll }

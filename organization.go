@@ -23,6 +23,7 @@ type Organization struct {
 	VolunteerCount *int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	DeletedAt      *time.Time // set on a deleted record (shown to admins only)
 }
 
 // OrganizationKind is the legal or informal form of an organization.
@@ -111,6 +112,7 @@ type OrganizationFilter struct {
 	BINs       []string
 	Sources    []string
 	Founded    DateRange
+	Deletion   Deletion // live records unless set; admins only
 }
 
 // OrganizationOrderField is what organizations can be sorted by.

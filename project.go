@@ -28,6 +28,7 @@ type Project struct {
 	URL               string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	DeletedAt         *time.Time // set on a deleted record (shown to admins only)
 }
 
 // ProjectStatus is where a project stands. UN placements use the same values.
@@ -95,6 +96,7 @@ type ProjectFilter struct {
 	Sources         []string
 	StartDate       DateRange // the project starts within the range
 	ActiveDuring    DateRange // the project's dates overlap the range
+	Deletion        Deletion  // live records unless set; admins only
 }
 
 // ProjectOrderField is what projects can be sorted by.

@@ -21,6 +21,7 @@ type UNPlacement struct {
 	SDGs        []int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	DeletedAt   *time.Time // set on a deleted record (shown to admins only)
 }
 
 // Validate reports every problem with u as field errors.
@@ -65,6 +66,7 @@ type UNPlacementFilter struct {
 	Sources      []string
 	StartDate    DateRange
 	ActiveDuring DateRange
+	Deletion     Deletion // live records unless set; admins only
 }
 
 // UNPlacementService reads UN placements. Errors: EINVALID for a bad filter or cursor.

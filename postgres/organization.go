@@ -17,13 +17,13 @@ func NewOrganizationService(db *DB) *OrganizationService { return &OrganizationS
 var _ hub.OrganizationService = (*OrganizationService)(nil)
 
 const orgColumns = `o.id, o.name_kk, o.name_ru, o.name_en, o.bin, o.kind, o.region_code, o.directions, o.website,
-	o.contact_email, o.contact_phone, o.founded, o.volunteer_count, o.created_at, o.updated_at`
+	o.contact_email, o.contact_phone, o.founded, o.volunteer_count, o.created_at, o.updated_at, o.deleted_at`
 
 func scanOrganization(row pgx.Row, extra ...any) (*hub.Organization, error) {
 	var o hub.Organization
 	var kk, ru, en, bin, region, website, email, phone *string
 	err := row.Scan(append([]any{&o.ID, &kk, &ru, &en, &bin, &o.Kind, &region, &o.Directions, &website,
-		&email, &phone, &o.Founded, &o.VolunteerCount, &o.CreatedAt, &o.UpdatedAt}, extra...)...)
+		&email, &phone, &o.Founded, &o.VolunteerCount, &o.CreatedAt, &o.UpdatedAt, &o.DeletedAt}, extra...)...)
 	o.Name = hub.LocalizedText{KK: deref(kk), RU: deref(ru), EN: deref(en)}
 	o.BIN, o.RegionCode, o.Website, o.ContactEmail, o.ContactPhone = deref(bin), deref(region), deref(website), deref(email), deref(phone)
 	return &o, err
@@ -39,7 +39,7 @@ func orgWhere(f hub.OrganizationFilter) (*where, error) {
 		return nil, err
 	}
 	w := &where{}
-	w.add("o.deleted_at IS NULL")
+	deletion(w, "o", f.Deletion)
 	in(w, "o.id", f.IDs)
 	in(w, "o.region_code", f.Regions)
 	overlaps(w, "o.directions", f.Directions)

@@ -19,7 +19,7 @@ var _ hub.ProjectService = (*ProjectService)(nil)
 const projectColumns = `p.id, p.organization_id, p.title_kk, p.title_ru, p.title_en, p.description_kk, p.description_ru,
 	p.description_en, p.region_code, p.locality, p.lat, p.lon, p.directions, p.status, p.start_date, p.end_date,
 	p.volunteers_needed, p.volunteers_engaged, p.volunteer_hours, p.beneficiaries, p.grant_programme,
-	p.grant_amount_kzt, p.tags, p.url, p.created_at, p.updated_at`
+	p.grant_amount_kzt, p.tags, p.url, p.created_at, p.updated_at, p.deleted_at`
 
 func scanProject(row pgx.Row, extra ...any) (*hub.Project, error) {
 	var p hub.Project
@@ -27,7 +27,7 @@ func scanProject(row pgx.Row, extra ...any) (*hub.Project, error) {
 	err := row.Scan(append([]any{&p.ID, &p.OrganizationID, &tkk, &tru, &ten, &dkk, &dru,
 		&den, &p.RegionCode, &locality, &p.Lat, &p.Lon, &p.Directions, &p.Status, &p.StartDate, &p.EndDate,
 		&p.VolunteersNeeded, &p.VolunteersEngaged, &p.VolunteerHours, &p.Beneficiaries, &grant,
-		&p.GrantAmountKZT, &p.Tags, &url, &p.CreatedAt, &p.UpdatedAt}, extra...)...)
+		&p.GrantAmountKZT, &p.Tags, &url, &p.CreatedAt, &p.UpdatedAt, &p.DeletedAt}, extra...)...)
 	p.Title = hub.LocalizedText{KK: deref(tkk), RU: deref(tru), EN: deref(ten)}
 	p.Description = hub.LocalizedText{KK: deref(dkk), RU: deref(dru), EN: deref(den)}
 	p.Locality, p.GrantProgramme, p.URL = deref(locality), deref(grant), deref(url)
@@ -44,7 +44,7 @@ func projectWhere(f hub.ProjectFilter) (*where, error) {
 		return nil, err
 	}
 	w := &where{}
-	w.add("p.deleted_at IS NULL")
+	deletion(w, "p", f.Deletion)
 	in(w, "p.id", f.IDs)
 	in(w, "p.region_code", f.Regions)
 	overlaps(w, "p.directions", f.Directions)

@@ -276,3 +276,15 @@ func isOneOf[T comparable](v T, set []T) bool {
 	}
 	return false
 }
+
+// deletion adds the condition on alias's deleted_at that d asks for:
+// live records by default.
+func deletion(w *where, alias string, d hub.Deletion) {
+	switch d {
+	case hub.DeletionAll:
+	case hub.DeletionDeleted:
+		w.add(alias + ".deleted_at IS NOT NULL")
+	default:
+		w.add(alias + ".deleted_at IS NULL")
+	}
+}

@@ -17,14 +17,14 @@ func NewUNPlacementService(db *DB) *UNPlacementService { return &UNPlacementServ
 var _ hub.UNPlacementService = (*UNPlacementService)(nil)
 
 const unPlacementColumns = `u.id, u.volunteer_id, u.host_entity, u.country, u.duty_station, u.title_kk, u.title_ru,
-	u.title_en, u.category, u.funding, u.start_date, u.end_date, u.status, u.sdgs, u.created_at, u.updated_at`
+	u.title_en, u.category, u.funding, u.start_date, u.end_date, u.status, u.sdgs, u.created_at, u.updated_at, u.deleted_at`
 
 func scanUNPlacement(row pgx.Row, extra ...any) (*hub.UNPlacement, error) {
 	var u hub.UNPlacement
 	var station, kk, ru, en, category, funding *string
 	var sdgs []int16
 	err := row.Scan(append([]any{&u.ID, &u.VolunteerID, &u.HostEntity, &u.Country, &station, &kk, &ru,
-		&en, &category, &funding, &u.StartDate, &u.EndDate, &u.Status, &sdgs, &u.CreatedAt, &u.UpdatedAt}, extra...)...)
+		&en, &category, &funding, &u.StartDate, &u.EndDate, &u.Status, &sdgs, &u.CreatedAt, &u.UpdatedAt, &u.DeletedAt}, extra...)...)
 	u.DutyStation, u.Category, u.Funding = deref(station), deref(category), deref(funding)
 	u.Title = hub.LocalizedText{KK: deref(kk), RU: deref(ru), EN: deref(en)}
 	u.SDGs = make([]int, len(sdgs))
@@ -44,7 +44,7 @@ func unPlacementWhere(f hub.UNPlacementFilter) (*where, error) {
 		return nil, err
 	}
 	w := &where{}
-	w.add("u.deleted_at IS NULL")
+	deletion(w, "u", f.Deletion)
 	in(w, "u.id", f.IDs)
 	in(w, "u.country", f.Countries)
 	in(w, "u.host_entity", f.HostEntities)
