@@ -194,29 +194,6 @@ func (f fact) cellQuery(dims []hub.Dimension) string {
 		keyArray, f.value, f.people, f.from, strings.Join(joins, " "), strings.Join(where, " AND "), group, f.value)
 }
 
-// countCells counts every cell of measure m's lattice in tx.
-func countCells(ctx context.Context, tx pgx.Tx, m hub.Measure, f fact) ([]*hub.Cell, error) {
-	var cells []*hub.Cell
-	for _, dims := range DimensionSets(hub.MeasureDimensions[m]) {
-		rows, err := tx.Query(ctx, f.cellQuery(dims))
-		if err != nil {
-			return nil, fmt.Errorf("count %s by %v: %w", m, dims, err)
-		}
-		for rows.Next() {
-			c := &hub.Cell{Measure: m, Dims: dims}
-			if err := rows.Scan(&c.Keys, &c.Value, &c.People); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			cells = append(cells, c)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("count %s by %v: %w", m, dims, err)
-		}
-	}
-	return cells, nil
-}
-
 // LiveCells counts measure m's cells over dims now, without rollups or
 // suppression: what a rollup must agree with.
 func (s *StatisticsService) LiveCells(ctx context.Context, m hub.Measure, dims []hub.Dimension) ([]*hub.Cell, error) {
@@ -249,9 +226,9 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 		if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&build.AsOf); err != nil {
 			return err
 		}
-		fs := facts(build.AsOf.Year())
+		ss := streams(build.AsOf.Year())
 		for _, m := range hub.Measures {
-			cells, err := countCells(ctx, tx, m, fs[m])
+			cells, err := rollupCells(ctx, tx, m, ss[m])
 			if err != nil {
 				return err
 			}
