@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	hub "github.com/birgemiz/hub"
@@ -21,7 +23,21 @@ const (
 	CodeUnauthenticated = "UNAUTHENTICATED"
 	CodeConflict        = "CONFLICT"
 	CodeInternal        = "INTERNAL_SERVER_ERROR"
+
+	// The limits of the public endpoint (SECURITY.md).
+	CodeComplexityLimit        = "COMPLEXITY_LIMIT_EXCEEDED" // cost, depth or field count over the limit; nothing ran
+	CodeRateLimited            = "RATE_LIMITED"              // too many requests; HTTP 429 with Retry-After
+	CodeTimeout                = "TIMEOUT"                   // the operation ran past the server's time limit and was stopped
+	CodeRequestTooLarge        = "REQUEST_TOO_LARGE"         // the body is over the size limit; HTTP 413
+	CodePersistedQueryRequired = "PERSISTED_QUERY_REQUIRED"  // anonymous callers may run only persisted queries
 )
+
+func init() {
+	// Refused operations never ran: answer them like validation errors
+	// (422, or 400 for application/graphql-response+json), not 200.
+	errcode.RegisterErrorType(CodeComplexityLimit, errcode.KindProtocol)
+	errcode.RegisterErrorType(CodePersistedQueryRequired, errcode.KindProtocol)
+}
 
 var codes = map[string]string{
 	hub.EINVALID:      CodeBadUserInput,
@@ -37,7 +53,13 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var hubErr *hub.Error
+		var timeout errQueryTimeout
 		switch {
+		case isResolverError(err) && (errors.As(context.Cause(ctx), &timeout) || errors.As(err, &timeout)):
+			// The deadline of withTimeout passed: whatever failed, failed
+			// because its context was cancelled.
+			gqlErr.Message = timeout.Error()
+			setCode(gqlErr, CodeTimeout)
 		case errors.As(err, &hubErr):
 			gqlErr.Message = hubErr.Message
 			setCode(gqlErr, codes[hubErr.Code])
@@ -52,7 +74,12 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(gqlErr, CodeInternal)
 		default:
 			// gqlgen's own errors: parse, validation, argument coercion.
-			// Their messages are written for callers.
+			// Their messages are written for callers, except that the
+			// POST transport's decoding error quotes the whole body
+			// (limitRequest answers those first; this is a second guard).
+			if msg, _, cut := strings.Cut(gqlErr.Message, " body:"); cut && strings.HasPrefix(msg, "json request body could not be decoded") {
+				gqlErr.Message = msg
+			}
 			if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
 				setCode(gqlErr, CodeBadUserInput)
 			}

@@ -348,11 +348,29 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 	type rowKey = string
 	rows := map[rowKey]*hub.StatisticsRow{}
 	var order []rowKey
+	// Every grouping of every measure, read in one round trip.
+	batch := &pgx.Batch{}
+	for _, grouping := range groupings {
+		for _, m := range q.Measures {
+			sql, args, _ := cellsQuery(buildID, m, grouping, q.Filter.Equal)
+			batch.Queue(sql, args...)
+		}
+	}
+	results := s.db.Pool.SendBatch(ctx, batch)
+	defer results.Close()
 	for _, grouping := range groupings {
 		for mi, m := range q.Measures {
-			cells, err := s.readCells(ctx, buildID, m, grouping, q.Filter.Equal)
+			_, _, dims := cellsQuery(buildID, m, grouping, q.Filter.Equal)
+			rs, err := results.Query()
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("read statistics: %w", err)
+			}
+			cells, err := pgx.CollectRows(rs, func(row pgx.CollectableRow) (*hub.Cell, error) {
+				c := &hub.Cell{Measure: m, Dims: dims}
+				return c, row.Scan(&c.Keys, &c.Value, &c.People, &c.Suppressed)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read statistics: %w", err)
 			}
 			for _, c := range cells {
 				keys := make([]*string, len(q.GroupBy))
@@ -434,6 +452,19 @@ func (s *StatisticsService) currentBuildAfter(ctx context.Context, _ *hub.Rollup
 // equal: the cells of the dimension set grouping ∪ keys(equal) whose
 // fixed keys match.
 func (s *StatisticsService) readCells(ctx context.Context, buildID int64, m hub.Measure, grouping []hub.Dimension, equal map[hub.Dimension]string) ([]*hub.Cell, error) {
+	sql, args, dims := cellsQuery(buildID, m, grouping, equal)
+	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read statistics: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*hub.Cell, error) {
+		c := &hub.Cell{Measure: m, Dims: dims}
+		return c, row.Scan(&c.Keys, &c.Value, &c.People, &c.Suppressed)
+	})
+}
+
+// cellsQuery is the query of readCells, and the dimensions of its cells.
+func cellsQuery(buildID int64, m hub.Measure, grouping []hub.Dimension, equal map[hub.Dimension]string) (string, []any, []hub.Dimension) {
 	var dims []hub.Dimension
 	for _, d := range hub.Dimensions {
 		if _, ok := equal[d]; ok || slices.Contains(grouping, d) {
@@ -448,14 +479,7 @@ func (s *StatisticsService) readCells(ctx context.Context, buildID int64, m hub.
 			sql += fmt.Sprintf(" AND keys[%d] = $%d", i+1, len(args))
 		}
 	}
-	rows, err := s.db.Pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read statistics: %w", err)
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*hub.Cell, error) {
-		c := &hub.Cell{Measure: m, Dims: dims}
-		return c, row.Scan(&c.Keys, &c.Value, &c.People, &c.Suppressed)
-	})
+	return sql, args, dims
 }
 
 // timeIndex returns the position of YEAR or MONTH in q.GroupBy, or -1.

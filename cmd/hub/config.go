@@ -3,12 +3,15 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/workers"
 )
 
@@ -34,12 +37,24 @@ type Config struct {
 	ReconcileEvery    time.Duration // HUB_RECONCILE_EVERY: how often workers look for lost batches
 	LostAfter         time.Duration // HUB_LOST_AFTER: a batch without progress this long is lost and rescued
 	RetryDelay        time.Duration // HUB_RETRY_DELAY: wait before a failed task runs again; 0 means asynq's backoff
+
+	// The limits of the public GraphQL endpoint (SECURITY.md).
+	MaxCost        int                     // HUB_MAX_COST: cost limit of one operation (≈ records it may load)
+	MaxDepth       int                     // HUB_MAX_DEPTH: how deeply fields may nest
+	MaxFields      int                     // HUB_MAX_FIELDS: fields one operation may select, aliases included
+	MaxTokens      int                     // HUB_MAX_TOKENS: the parser's token limit
+	MaxBodyBytes   int64                   // HUB_MAX_BODY_BYTES: largest request body
+	QueryTimeout   time.Duration           // HUB_QUERY_TIMEOUT: how long one GraphQL request may run
+	RateLimits     map[hub.Role]graph.Rate // HUB_RATE_LIMITS: requests per key (per address when anonymous), by role
+	TrustedProxies []netip.Prefix          // HUB_TRUSTED_PROXIES: whose X-Forwarded-For names the client
+	PersistedOnly  bool                    // HUB_PERSISTED_QUERIES_ONLY: anonymous callers run persisted queries only
+	PersistedTTL   time.Duration           // HUB_PERSISTED_QUERY_TTL: how long an unused persisted query is kept
 }
 
 // configVars documents every variable for `hub help` and the README.
 var configVars = [][3]string{
 	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/birgemiz?sslmode=disable", "PostgreSQL; the database is created and migrated on start"},
-	{"REDIS_ADDR", "127.0.0.1:6379", "Redis for the asynq task queue"},
+	{"REDIS_ADDR", "127.0.0.1:6379", "Redis: the asynq task queue, the API's rate limits and its persisted queries"},
 	{"REDIS_DB", "0", "Redis database number"},
 	{"REDIS_PASSWORD", "", "Redis password"},
 	{"MEILI_URL", "", "Meilisearch URL; empty means the embedded search engine, and `serve` runs the workers in-process"},
@@ -55,6 +70,25 @@ var configVars = [][3]string{
 	{"HUB_RECONCILE_EVERY", "30s", "how often the workers look for batches that are stored but lost (no task, or the task's worker died)"},
 	{"HUB_LOST_AFTER", "1m", "how long a batch may make no progress before the workers rescue it"},
 	{"HUB_RETRY_DELAY", "0s", "wait before a failed task (e.g. a batch whose database connection broke) runs again; 0s means asynq's backoff, 15–45 s at first and growing"},
+	{"HUB_MAX_COST", strconv.Itoa(graph.DefaultMaxCost), "cost limit of one GraphQL operation, about the records it may load: a connection costs first × one edge; over it, COMPLEXITY_LIMIT_EXCEEDED and nothing runs"},
+	{"HUB_MAX_DEPTH", strconv.Itoa(graph.DefaultMaxDepth), "how deeply the fields of a GraphQL operation may nest"},
+	{"HUB_MAX_FIELDS", strconv.Itoa(graph.DefaultMaxFields), "fields one GraphQL operation may select; aliases and every use of a fragment count"},
+	{"HUB_MAX_TOKENS", strconv.Itoa(graph.DefaultMaxTokens), "the GraphQL parser's token limit"},
+	{"HUB_MAX_BODY_BYTES", strconv.Itoa(graph.DefaultMaxBodyBytes), "largest GraphQL request body in bytes; larger ones are answered 413"},
+	{"HUB_QUERY_TIMEOUT", graph.DefaultTimeout.String(), "how long one GraphQL request may run; then its resolvers and SQL are cancelled and it answers TIMEOUT"},
+	{"HUB_RATE_LIMITS", formatRates(graph.DefaultRates()), "requests per API key (per client address without a key, per source for a source's token), by role, per s, m or h; roles left out keep their default. Counted in Redis, so they hold across replicas"},
+	{"HUB_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the load balancers in front of the hub; only from them is X-Forwarded-For believed to name the client"},
+	{"HUB_PERSISTED_QUERIES_ONLY", "false", "true: callers without an API key may run only persisted queries (APQ hashes registered by a client with a key)"},
+	{"HUB_PERSISTED_QUERY_TTL", "720h", "how long a persisted query is kept in Redis after its last use"},
+}
+
+// formatRates writes rates as HUB_RATE_LIMITS takes them, lowest role first.
+func formatRates(rates map[hub.Role]graph.Rate) string {
+	var parts []string
+	for _, role := range []hub.Role{hub.RoleAnonymous, hub.RoleResearcher, hub.RolePlatform, hub.RoleDashboard, hub.RoleAdmin} {
+		parts = append(parts, string(role)+"="+rates[role].String())
+	}
+	return strings.Join(parts, ",")
 }
 
 // LoadConfig reads the configuration from getenv, applying defaults.
@@ -104,6 +138,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.RetryDelay, err = time.ParseDuration(get("HUB_RETRY_DELAY")); err != nil {
 		return c, fmt.Errorf("HUB_RETRY_DELAY must be a duration like 5s, got %q", get("HUB_RETRY_DELAY"))
 	}
+	if err := c.loadLimits(get); err != nil {
+		return c, err
+	}
 	if abs, err := filepath.Abs(c.DataDir); err == nil {
 		c.DataDir = abs
 	}
@@ -148,6 +185,72 @@ func (c Config) Validate() error {
 	}
 	if c.RetryDelay < 0 {
 		return fmt.Errorf("HUB_RETRY_DELAY must not be negative, got %s", c.RetryDelay)
+	}
+	for _, v := range []struct {
+		name     string
+		val, min int64
+	}{
+		{"HUB_MAX_COST", int64(c.MaxCost), 1}, {"HUB_MAX_DEPTH", int64(c.MaxDepth), 2}, {"HUB_MAX_FIELDS", int64(c.MaxFields), 1},
+		{"HUB_MAX_TOKENS", int64(c.MaxTokens), 100}, {"HUB_MAX_BODY_BYTES", c.MaxBodyBytes, 1024},
+	} {
+		if v.val < v.min {
+			return fmt.Errorf("%s must be at least %d, got %d", v.name, v.min, v.val)
+		}
+	}
+	// The HTTP server stops writing after 120 s; a longer query could
+	// never answer.
+	if c.QueryTimeout < 100*time.Millisecond || c.QueryTimeout > 100*time.Second {
+		return fmt.Errorf("HUB_QUERY_TIMEOUT must be between 100ms and 100s, got %s", c.QueryTimeout)
+	}
+	if c.PersistedTTL < time.Minute {
+		return fmt.Errorf("HUB_PERSISTED_QUERY_TTL must be at least 1m, got %s", c.PersistedTTL)
+	}
+	return nil
+}
+
+// loadLimits reads the limits of the GraphQL endpoint.
+func (c *Config) loadLimits(get func(string) string) error {
+	ints := []struct {
+		name string
+		dst  *int
+	}{{"HUB_MAX_COST", &c.MaxCost}, {"HUB_MAX_DEPTH", &c.MaxDepth}, {"HUB_MAX_FIELDS", &c.MaxFields}, {"HUB_MAX_TOKENS", &c.MaxTokens}}
+	for _, v := range ints {
+		n, err := strconv.Atoi(get(v.name))
+		if err != nil {
+			return fmt.Errorf("%s must be a number, got %q", v.name, get(v.name))
+		}
+		*v.dst = n
+	}
+	var err error
+	if c.MaxBodyBytes, err = strconv.ParseInt(get("HUB_MAX_BODY_BYTES"), 10, 64); err != nil {
+		return fmt.Errorf("HUB_MAX_BODY_BYTES must be a number of bytes (1048576 is 1 MiB), got %q", get("HUB_MAX_BODY_BYTES"))
+	}
+	if c.QueryTimeout, err = time.ParseDuration(get("HUB_QUERY_TIMEOUT")); err != nil {
+		return fmt.Errorf("HUB_QUERY_TIMEOUT must be a duration like 10s, got %q", get("HUB_QUERY_TIMEOUT"))
+	}
+	if c.PersistedTTL, err = time.ParseDuration(get("HUB_PERSISTED_QUERY_TTL")); err != nil {
+		return fmt.Errorf("HUB_PERSISTED_QUERY_TTL must be a duration like 720h, got %q", get("HUB_PERSISTED_QUERY_TTL"))
+	}
+	if c.PersistedOnly, err = strconv.ParseBool(get("HUB_PERSISTED_QUERIES_ONLY")); err != nil {
+		return fmt.Errorf("HUB_PERSISTED_QUERIES_ONLY must be true or false, got %q", get("HUB_PERSISTED_QUERIES_ONLY"))
+	}
+	if c.RateLimits, err = graph.ParseRates(get("HUB_RATE_LIMITS")); err != nil {
+		return fmt.Errorf("HUB_RATE_LIMITS: %w", err)
+	}
+	c.TrustedProxies = nil
+	for _, s := range strings.Split(get("HUB_TRUSTED_PROXIES"), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, err2 := netip.ParseAddr(s)
+			if err2 != nil {
+				return fmt.Errorf("HUB_TRUSTED_PROXIES must list addresses or CIDRs (10.0.0.0/8), got %q", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func (m *Main) routes() http.Handler {
 	}
 
 	auth := &hub.Authenticator{Keys: m.Services.Keys, Sources: m.Services.Sources}
-	gql := graph.WithPrincipal(auth, m.Log, graph.NewHandler(m.resolver(), m.Log, graph.HandlerOptions{}))
+	gql := graph.WithPrincipal(auth, m.Log, graph.NewHandler(m.resolver(), m.Log, m.graphOptions()))
 	mux := http.NewServeMux()
 	feeds := &feedapi.Handler{Sources: m.Services.Sources, Batches: m.Services.Batches, Log: m.Log,
 		Enqueue: func(ctx context.Context, id string) error { _, err := m.Queue.EnqueueBatch(ctx, id); return err }}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/birgemiz/hub/graph"
+)
+
+// graphOptions are the GraphQL handler's limits from the configuration,
+// with a Redis client of its own for the rate limits and the persisted
+// queries the replicas share. Its timeouts are short: when Redis is slow
+// or down the rate limiter falls back to this replica's memory rather
+// than hold requests up (graph.RateLimiter).
+func (m *Main) graphOptions() graph.HandlerOptions {
+	rdb := redis.NewClient(&redis.Options{
+		Addr: m.Config.RedisAddr, DB: m.Config.RedisDB, Password: m.Config.RedisPass,
+		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
+		PoolTimeout: time.Second, MaxRetries: 1, ContextTimeoutEnabled: true,
+	})
+	// The client lives as long as the server that uses it: the process,
+	// or a test's Main.
+	runtime.AddCleanup(m, func(c *redis.Client) { _ = c.Close() }, rdb)
+	c := m.Config
+	return graph.HandlerOptions{
+		MaxCost: c.MaxCost, MaxDepth: c.MaxDepth, MaxFields: c.MaxFields, MaxTokens: c.MaxTokens,
+		MaxBodyBytes: c.MaxBodyBytes, Timeout: c.QueryTimeout,
+		Redis: rdb, PersistedTTL: c.PersistedTTL, PersistedOnly: c.PersistedOnly,
+		RateLimiter: graph.NewRateLimiter(rdb, c.RateLimits, c.TrustedProxies, m.Log.With("component", "ratelimit")),
+	}
+}
