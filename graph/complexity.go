@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -64,6 +66,9 @@ func complexityRoot() ComplexityRoot {
 	c.Volunteer.Participations = func(child int, first *int, _ *string) int {
 		return perPage(first, 10, child)
 	}
+	c.Query.PersonalDataAccessLog = func(child int, _, _ *string, _, _ *time.Time, first *int, _ *string) int {
+		return perPage(first, hub.DefaultPageSize, child)
+	}
 
 	through := func(child int) int { return child }
 	c.OrganizationConnection.Edges = through
@@ -71,6 +76,7 @@ func complexityRoot() ComplexityRoot {
 	c.VolunteerConnection.Edges = through
 	c.ParticipationConnection.Edges = through
 	c.UNPlacementConnection.Edges = through
+	c.PersonalDataAccessConnection.Edges = through
 	c.SearchResult.Hits = through
 	return c
 }

@@ -111,3 +111,21 @@ type UNPlacementEdge struct {
 func (c *UNPlacementConnection) Edges() []*UNPlacementEdge {
 	return edges(&c.connection, func(cur string, n *hub.UNPlacement) *UNPlacementEdge { return &UNPlacementEdge{cur, n} })
 }
+
+// PersonalDataAccessConnection is a page of the personal-data access log.
+type PersonalDataAccessConnection struct {
+	connection[*hub.PersonalAccess]
+}
+
+// PersonalDataAccessEdge is one entry of a page of the access log.
+type PersonalDataAccessEdge struct {
+	Cursor string
+	Node   *hub.PersonalAccess
+}
+
+// Edges returns the page's edges.
+func (c *PersonalDataAccessConnection) Edges() []*PersonalDataAccessEdge {
+	return edges(&c.connection, func(cur string, n *hub.PersonalAccess) *PersonalDataAccessEdge {
+		return &PersonalDataAccessEdge{cur, n}
+	})
+}

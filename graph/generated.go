@@ -34,15 +34,18 @@ type ResolverRoot interface {
 	IngestBatch() IngestBatchResolver
 	Organization() OrganizationResolver
 	Participation() ParticipationResolver
+	PersonalDataAccess() PersonalDataAccessResolver
 	Project() ProjectResolver
 	Query() QueryResolver
 	Region() RegionResolver
 	Source() SourceResolver
 	UNPlacement() UNPlacementResolver
 	Volunteer() VolunteerResolver
+	VolunteerPersonal() VolunteerPersonalResolver
 }
 
 type DirectiveRoot struct {
+	HasRole func(ctx context.Context, obj any, next graphql.Resolver, role hub.Role) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -161,6 +164,26 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PersonalDataAccess struct {
+		At          func(childComplexity int) int
+		Fields      func(childComplexity int) int
+		KeyName     func(childComplexity int) int
+		Role        func(childComplexity int) int
+		Volunteer   func(childComplexity int) int
+		VolunteerID func(childComplexity int) int
+	}
+
+	PersonalDataAccessConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PersonalDataAccessEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Project struct {
 		Beneficiaries     func(childComplexity int) int
 		Description       func(childComplexity int, lang *hub.Language) int
@@ -204,23 +227,24 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Directions    func(childComplexity int) int
-		Indicators    func(childComplexity int, filter *IndicatorFilter) int
-		IngestBatch   func(childComplexity int, id string) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Organization  func(childComplexity int, id string) int
-		Organizations func(childComplexity int, filter *OrganizationFilter, orderBy *OrganizationOrder, first *int, after *string) int
-		Project       func(childComplexity int, id string) int
-		Projects      func(childComplexity int, filter *ProjectFilter, orderBy *ProjectOrder, first *int, after *string) int
-		Region        func(childComplexity int, code string) int
-		Regions       func(childComplexity int) int
-		Search        func(childComplexity int, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) int
-		Sources       func(childComplexity int) int
-		Statistics    func(childComplexity int, measures []hub.Measure, groupBy []hub.Dimension, filter *StatisticsFilter, subtotals *bool, total *bool) int
-		UnPlacements  func(childComplexity int, filter *UNPlacementFilter, first *int, after *string) int
-		Volunteer     func(childComplexity int, id string) int
-		Volunteers    func(childComplexity int, filter *VolunteerFilter, first *int, after *string) int
+		Directions            func(childComplexity int) int
+		Indicators            func(childComplexity int, filter *IndicatorFilter) int
+		IngestBatch           func(childComplexity int, id string) int
+		Node                  func(childComplexity int, id string) int
+		Nodes                 func(childComplexity int, ids []string) int
+		Organization          func(childComplexity int, id string) int
+		Organizations         func(childComplexity int, filter *OrganizationFilter, orderBy *OrganizationOrder, first *int, after *string) int
+		PersonalDataAccessLog func(childComplexity int, volunteerID *string, keyName *string, from *time.Time, to *time.Time, first *int, after *string) int
+		Project               func(childComplexity int, id string) int
+		Projects              func(childComplexity int, filter *ProjectFilter, orderBy *ProjectOrder, first *int, after *string) int
+		Region                func(childComplexity int, code string) int
+		Regions               func(childComplexity int) int
+		Search                func(childComplexity int, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) int
+		Sources               func(childComplexity int) int
+		Statistics            func(childComplexity int, measures []hub.Measure, groupBy []hub.Dimension, filter *StatisticsFilter, subtotals *bool, total *bool) int
+		UnPlacements          func(childComplexity int, filter *UNPlacementFilter, first *int, after *string) int
+		Volunteer             func(childComplexity int, id string) int
+		Volunteers            func(childComplexity int, filter *VolunteerFilter, first *int, after *string) int
 	}
 
 	RecordError struct {
@@ -317,6 +341,7 @@ type ComplexityRoot struct {
 		Languages      func(childComplexity int) int
 		Organizations  func(childComplexity int) int
 		Participations func(childComplexity int, first *int, after *string) int
+		Personal       func(childComplexity int) int
 		Provenance     func(childComplexity int) int
 		Region         func(childComplexity int) int
 		RegisteredAt   func(childComplexity int) int
@@ -335,6 +360,16 @@ type ComplexityRoot struct {
 	VolunteerEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	VolunteerPersonal struct {
+		BirthDate  func(childComplexity int) int
+		ConsentAt  func(childComplexity int) int
+		ConsentRef func(childComplexity int) int
+		Email      func(childComplexity int) int
+		FullName   func(childComplexity int) int
+		Iin        func(childComplexity int) int
+		Phone      func(childComplexity int) int
 	}
 }
 
@@ -385,6 +420,10 @@ type ParticipationResolver interface {
 
 	Provenance(ctx context.Context, obj *hub.Participation) ([]*hub.Provenance, error)
 }
+type PersonalDataAccessResolver interface {
+	VolunteerID(ctx context.Context, obj *hub.PersonalAccess) (string, error)
+	Volunteer(ctx context.Context, obj *hub.PersonalAccess) (*hub.Volunteer, error)
+}
 type ProjectResolver interface {
 	ID(ctx context.Context, obj *hub.Project) (string, error)
 	Title(ctx context.Context, obj *hub.Project, lang *hub.Language) (string, error)
@@ -418,6 +457,7 @@ type QueryResolver interface {
 	Statistics(ctx context.Context, measures []hub.Measure, groupBy []hub.Dimension, filter *StatisticsFilter, subtotals *bool, total *bool) (*hub.Statistics, error)
 	Sources(ctx context.Context) ([]*hub.Source, error)
 	IngestBatch(ctx context.Context, id string) (*hub.Batch, error)
+	PersonalDataAccessLog(ctx context.Context, volunteerID *string, keyName *string, from *time.Time, to *time.Time, first *int, after *string) (*PersonalDataAccessConnection, error)
 	Search(ctx context.Context, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) (*SearchResult, error)
 }
 type RegionResolver interface {
@@ -451,6 +491,14 @@ type VolunteerResolver interface {
 	Participations(ctx context.Context, obj *hub.Volunteer, first *int, after *string) (*ParticipationConnection, error)
 	UnPlacements(ctx context.Context, obj *hub.Volunteer) ([]*hub.UNPlacement, error)
 	Provenance(ctx context.Context, obj *hub.Volunteer) ([]*hub.Provenance, error)
+	Personal(ctx context.Context, obj *hub.Volunteer) (*hub.VolunteerPersonal, error)
+}
+type VolunteerPersonalResolver interface {
+	FullName(ctx context.Context, obj *hub.VolunteerPersonal) (*string, error)
+	Phone(ctx context.Context, obj *hub.VolunteerPersonal) (*string, error)
+	Email(ctx context.Context, obj *hub.VolunteerPersonal) (*string, error)
+
+	Iin(ctx context.Context, obj *hub.VolunteerPersonal) (*string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -948,6 +996,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ParticipationEdge.Node(childComplexity), true
 
+	case "PersonalDataAccess.at":
+		if e.ComplexityRoot.PersonalDataAccess.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.At(childComplexity), true
+	case "PersonalDataAccess.fields":
+		if e.ComplexityRoot.PersonalDataAccess.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.Fields(childComplexity), true
+	case "PersonalDataAccess.keyName":
+		if e.ComplexityRoot.PersonalDataAccess.KeyName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.KeyName(childComplexity), true
+	case "PersonalDataAccess.role":
+		if e.ComplexityRoot.PersonalDataAccess.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.Role(childComplexity), true
+	case "PersonalDataAccess.volunteer":
+		if e.ComplexityRoot.PersonalDataAccess.Volunteer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.Volunteer(childComplexity), true
+	case "PersonalDataAccess.volunteerId":
+		if e.ComplexityRoot.PersonalDataAccess.VolunteerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccess.VolunteerID(childComplexity), true
+
+	case "PersonalDataAccessConnection.edges":
+		if e.ComplexityRoot.PersonalDataAccessConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.Edges(childComplexity), true
+	case "PersonalDataAccessConnection.pageInfo":
+		if e.ComplexityRoot.PersonalDataAccessConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.PageInfo(childComplexity), true
+	case "PersonalDataAccessConnection.totalCount":
+		if e.ComplexityRoot.PersonalDataAccessConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessConnection.TotalCount(childComplexity), true
+
+	case "PersonalDataAccessEdge.cursor":
+		if e.ComplexityRoot.PersonalDataAccessEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessEdge.Cursor(childComplexity), true
+	case "PersonalDataAccessEdge.node":
+		if e.ComplexityRoot.PersonalDataAccessEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataAccessEdge.Node(childComplexity), true
+
 	case "Project.beneficiaries":
 		if e.ComplexityRoot.Project.Beneficiaries == nil {
 			break
@@ -1220,6 +1337,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organizations(childComplexity, args["filter"].(*OrganizationFilter), args["orderBy"].(*OrganizationOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Query.personalDataAccessLog":
+		if e.ComplexityRoot.Query.PersonalDataAccessLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personalDataAccessLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonalDataAccessLog(childComplexity, args["volunteerId"].(*string), args["keyName"].(*string), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "Query.project":
 		if e.ComplexityRoot.Query.Project == nil {
 			break
@@ -1690,6 +1818,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volunteer.Participations(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Volunteer.personal":
+		if e.ComplexityRoot.Volunteer.Personal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volunteer.Personal(childComplexity), true
 	case "Volunteer.provenance":
 		if e.ComplexityRoot.Volunteer.Provenance == nil {
 			break
@@ -1764,6 +1898,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VolunteerEdge.Node(childComplexity), true
+
+	case "VolunteerPersonal.birthDate":
+		if e.ComplexityRoot.VolunteerPersonal.BirthDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolunteerPersonal.BirthDate(childComplexity), true
+	case "VolunteerPersonal.consentAt":
+		if e.ComplexityRoot.VolunteerPersonal.ConsentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolunteerPersonal.ConsentAt(childComplexity), true
+	case "VolunteerPersonal.consentRef":
+		if e.ComplexityRoot.VolunteerPersonal.ConsentRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolunteerPersonal.ConsentRef(childComplexity), true
+	case "VolunteerPersonal.email":
+		if e.ComplexityRoot.VolunteerPersonal.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolunteerPersonal.Email(childComplexity), true
+	case "VolunteerPersonal.fullName":
+		if e.ComplexityRoot.VolunteerPersonal.FullName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolunteerPersonal.FullName(childComplexity), true
+	case "VolunteerPersonal.iin":
+		if e.ComplexityRoot.VolunteerPersonal.Iin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolunteerPersonal.Iin(childComplexity), true
+	case "VolunteerPersonal.phone":
+		if e.ComplexityRoot.VolunteerPersonal.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolunteerPersonal.Phone(childComplexity), true
 
 	}
 	return 0, false
@@ -1910,6 +2087,24 @@ type Query {
   ingestBatch(id: ID!): IngestBatch
 
   """
+  Who read volunteers' personal data (Volunteer.personal), newest first: one
+  entry per volunteer per read, written before the data was returned. For
+  admin API keys only; anyone else gets null and FORBIDDEN.
+  """
+  personalDataAccessLog(
+    "Only reads of this volunteer (a Volunteer's global id)."
+    volunteerId: ID
+    "Only reads by the API key with this name."
+    keyName: String
+    "Only reads at or after this time."
+    from: DateTime
+    "Only reads before this time."
+    to: DateTime
+    first: Int = 20
+    after: String
+  ): PersonalDataAccessConnection @hasRole(role: ADMIN)
+
+  """
   Full-text search over projects, organizations and UN placements, in Kazakh
   (Cyrillic or Latin script), Russian or English: word forms, typos and the
   unfinished last word are matched. An empty query lists everything the
@@ -1924,6 +2119,25 @@ type Query {
     first: Int = 20
     after: String
   ): SearchResult!
+}
+
+"""
+The field is for API keys with this role (an admin key passes every role).
+Anyone else gets null for the field and a FORBIDDEN error at its path; the
+rest of the answer comes back.
+"""
+directive @hasRole(role: Role!) on FIELD_DEFINITION
+
+"The role of an API key."
+enum Role {
+  "Statistics at any granularity, exports."
+  RESEARCHER
+  "National dashboards."
+  DASHBOARD
+  "One source: pushes and reads its own batches and records."
+  PLATFORM
+  "Personal data, sources, keys; may do what any role may."
+  ADMIN
 }
 
 "A record with a global id."
@@ -2155,7 +2369,8 @@ enum VolunteerStatus {
 
 """
 A volunteer's public part: nothing here identifies the person. The personal
-part (name, contacts, birth date, IIN) is never served by these fields.
+part (name, contacts, birth date, IIN) is served only by personal, to admin
+API keys.
 """
 type Volunteer implements Node {
   id: ID!
@@ -2173,6 +2388,69 @@ type Volunteer implements Node {
   participations(first: Int = 10, after: String): ParticipationConnection!
   unPlacements: [UNPlacement!]!
   provenance: [Provenance!]!
+  """
+  The personal part, held with the person's consent; null when the sources
+  sent none. For admin API keys only: anyone else gets null and FORBIDDEN,
+  and the rest of the answer. Each read is written to personalDataAccessLog,
+  naming the fields asked for, before the data is returned.
+  """
+  personal: VolunteerPersonal @hasRole(role: ADMIN)
+}
+
+"""
+A volunteer's personal part (SPEC: full name, phone, email, birth date,
+IIN), stored only with the person's consent and encrypted at rest.
+"""
+type VolunteerPersonal {
+  fullName: String
+  phone: String
+  email: String
+  "The full date of birth; the public part shows only an age band."
+  birthDate: Date
+  "Individual identification number (ЖСН/ИИН), 12 digits."
+  iin: String
+  "The source's reference to the person's consent to processing."
+  consentRef: String!
+  "When the person consented."
+  consentAt: DateTime!
+}
+
+"A field of VolunteerPersonal, as personalDataAccessLog names it."
+enum VolunteerPersonalField {
+  FULL_NAME
+  PHONE
+  EMAIL
+  BIRTH_DATE
+  IIN
+  CONSENT_REF
+  CONSENT_AT
+}
+
+"One read of one volunteer's personal data."
+type PersonalDataAccess {
+  "When it was read."
+  at: DateTime!
+  "The name of the API key that read it."
+  keyName: String!
+  "The key's role."
+  role: Role!
+  "The volunteer's global id; it stays when the volunteer is deleted."
+  volunteerId: ID!
+  "The volunteer; null once deleted."
+  volunteer: Volunteer
+  "The fields the read asked for."
+  fields: [VolunteerPersonalField!]!
+}
+
+type PersonalDataAccessConnection {
+  edges: [PersonalDataAccessEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type PersonalDataAccessEdge {
+  cursor: String!
+  node: PersonalDataAccess!
 }
 
 type VolunteerConnection {
@@ -2744,6 +3022,46 @@ func (ec *executionContext) childFields_ParticipationEdge(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type ParticipationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PersonalDataAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_PersonalDataAccess_at(ctx, field)
+	case "keyName":
+		return ec.fieldContext_PersonalDataAccess_keyName(ctx, field)
+	case "role":
+		return ec.fieldContext_PersonalDataAccess_role(ctx, field)
+	case "volunteerId":
+		return ec.fieldContext_PersonalDataAccess_volunteerId(ctx, field)
+	case "volunteer":
+		return ec.fieldContext_PersonalDataAccess_volunteer(ctx, field)
+	case "fields":
+		return ec.fieldContext_PersonalDataAccess_fields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataAccessConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersonalDataAccessConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersonalDataAccessConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PersonalDataAccessConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccessConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataAccessEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PersonalDataAccessEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PersonalDataAccessEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataAccessEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3030,6 +3348,8 @@ func (ec *executionContext) childFields_Volunteer(ctx context.Context, field gra
 		return ec.fieldContext_Volunteer_unPlacements(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Volunteer_provenance(ctx, field)
+	case "personal":
+		return ec.fieldContext_Volunteer_personal(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Volunteer", field.Name)
 }
@@ -3054,6 +3374,26 @@ func (ec *executionContext) childFields_VolunteerEdge(ctx context.Context, field
 		return ec.fieldContext_VolunteerEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VolunteerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VolunteerPersonal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fullName":
+		return ec.fieldContext_VolunteerPersonal_fullName(ctx, field)
+	case "phone":
+		return ec.fieldContext_VolunteerPersonal_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_VolunteerPersonal_email(ctx, field)
+	case "birthDate":
+		return ec.fieldContext_VolunteerPersonal_birthDate(ctx, field)
+	case "iin":
+		return ec.fieldContext_VolunteerPersonal_iin(ctx, field)
+	case "consentRef":
+		return ec.fieldContext_VolunteerPersonal_consentRef(ctx, field)
+	case "consentAt":
+		return ec.fieldContext_VolunteerPersonal_consentAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VolunteerPersonal", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3171,6 +3511,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) dir_hasRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (hub.Role, error) {
+			return ec.unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Direction_name_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -3435,6 +3789,60 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personalDataAccessLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "volunteerId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["volunteerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "keyName",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keyName"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -5729,6 +6137,295 @@ func (ec *executionContext) fieldContext_ParticipationEdge_node(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PersonalDataAccess_at(ctx context.Context, field graphql.CollectedField, obj *hub.PersonalAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PersonalDataAccess_keyName(ctx context.Context, field graphql.CollectedField, obj *hub.PersonalAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_keyName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_keyName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersonalDataAccess_role(ctx context.Context, field graphql.CollectedField, obj *hub.PersonalAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, "Role")
+}
+
+func (ec *executionContext) _PersonalDataAccess_volunteerId(ctx context.Context, field graphql.CollectedField, obj *hub.PersonalAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_volunteerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().VolunteerID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_volunteerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PersonalDataAccess_volunteer(ctx context.Context, field graphql.CollectedField, obj *hub.PersonalAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_volunteer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataAccess().Volunteer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Volunteer) graphql.Marshaler {
+			return ec.marshalOVolunteer2ᚖgithubᚗcomᚋbirgemizᚋhubᚐVolunteer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_volunteer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccess",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Volunteer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccess_fields(ctx context.Context, field graphql.CollectedField, obj *hub.PersonalAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccess_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.PersonalField) graphql.Marshaler {
+			return ec.marshalNVolunteerPersonalField2ᚕgithubᚗcomᚋbirgemizᚋhubᚐPersonalFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccess_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccess", field, false, false, "VolunteerPersonalField")
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*PersonalDataAccessEdge) graphql.Marshaler {
+			return ec.marshalNPersonalDataAccessEdge2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐPersonalDataAccessEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccessEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *PersonalDataAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccessConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _PersonalDataAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *PersonalDataAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataAccessEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersonalDataAccessEdge_node(ctx context.Context, field graphql.CollectedField, obj *PersonalDataAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataAccessEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.PersonalAccess) graphql.Marshaler {
+			return ec.marshalNPersonalDataAccess2ᚖgithubᚗcomᚋbirgemizᚋhubᚐPersonalAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataAccessEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataAccessEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *hub.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7225,6 +7922,68 @@ func (ec *executionContext) fieldContext_Query_ingestBatch(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_ingestBatch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personalDataAccessLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personalDataAccessLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonalDataAccessLog(ctx, fc.Args["volunteerId"].(*string), fc.Args["keyName"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *PersonalDataAccessConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *PersonalDataAccessConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *PersonalDataAccessConnection) graphql.Marshaler {
+			return ec.marshalOPersonalDataAccessConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐPersonalDataAccessConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personalDataAccessLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataAccessConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personalDataAccessLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9048,6 +9807,56 @@ func (ec *executionContext) fieldContext_Volunteer_provenance(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Volunteer_personal(ctx context.Context, field graphql.CollectedField, obj *hub.Volunteer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volunteer_personal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volunteer().Personal(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *hub.VolunteerPersonal
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *hub.VolunteerPersonal
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.VolunteerPersonal) graphql.Marshaler {
+			return ec.marshalOVolunteerPersonal2ᚖgithubᚗcomᚋbirgemizᚋhubᚐVolunteerPersonal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volunteer_personal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Volunteer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VolunteerPersonal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _VolunteerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *VolunteerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9188,6 +9997,167 @@ func (ec *executionContext) fieldContext_VolunteerEdge_node(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _VolunteerPersonal_fullName(ctx context.Context, field graphql.CollectedField, obj *hub.VolunteerPersonal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolunteerPersonal_fullName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.VolunteerPersonal().FullName(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VolunteerPersonal_fullName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolunteerPersonal", field, true, true, "String")
+}
+
+func (ec *executionContext) _VolunteerPersonal_phone(ctx context.Context, field graphql.CollectedField, obj *hub.VolunteerPersonal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolunteerPersonal_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.VolunteerPersonal().Phone(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VolunteerPersonal_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolunteerPersonal", field, true, true, "String")
+}
+
+func (ec *executionContext) _VolunteerPersonal_email(ctx context.Context, field graphql.CollectedField, obj *hub.VolunteerPersonal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolunteerPersonal_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.VolunteerPersonal().Email(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VolunteerPersonal_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolunteerPersonal", field, true, true, "String")
+}
+
+func (ec *executionContext) _VolunteerPersonal_birthDate(ctx context.Context, field graphql.CollectedField, obj *hub.VolunteerPersonal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolunteerPersonal_birthDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BirthDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VolunteerPersonal_birthDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolunteerPersonal", field, false, false, "Date")
+}
+
+func (ec *executionContext) _VolunteerPersonal_iin(ctx context.Context, field graphql.CollectedField, obj *hub.VolunteerPersonal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolunteerPersonal_iin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.VolunteerPersonal().Iin(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VolunteerPersonal_iin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolunteerPersonal", field, true, true, "String")
+}
+
+func (ec *executionContext) _VolunteerPersonal_consentRef(ctx context.Context, field graphql.CollectedField, obj *hub.VolunteerPersonal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolunteerPersonal_consentRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VolunteerPersonal_consentRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolunteerPersonal", field, false, false, "String")
+}
+
+func (ec *executionContext) _VolunteerPersonal_consentAt(ctx context.Context, field graphql.CollectedField, obj *hub.VolunteerPersonal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolunteerPersonal_consentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VolunteerPersonal_consentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolunteerPersonal", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -11887,6 +12857,148 @@ func (ec *executionContext) _ParticipationEdge(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var personalDataAccessImplementors = []string{"PersonalDataAccess"}
+
+func (ec *executionContext) _PersonalDataAccess(ctx context.Context, sel ast.SelectionSet, obj *hub.PersonalAccess) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccess")
+		case "at":
+			out.Values[i] = ec._PersonalDataAccess_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keyName":
+			out.Values[i] = ec._PersonalDataAccess_keyName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.Values[i] = ec._PersonalDataAccess_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "volunteerId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PersonalDataAccess_volunteerId(ctx, field, obj)
+				})
+		case "volunteer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PersonalDataAccess_volunteer(ctx, field, obj)
+				})
+		case "fields":
+			out.Values[i] = ec._PersonalDataAccess_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var personalDataAccessConnectionImplementors = []string{"PersonalDataAccessConnection"}
+
+func (ec *executionContext) _PersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, obj *PersonalDataAccessConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccessConnection")
+		case "edges":
+			out.Values[i] = ec._PersonalDataAccessConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PersonalDataAccessConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PersonalDataAccessConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var personalDataAccessEdgeImplementors = []string{"PersonalDataAccessEdge"}
+
+func (ec *executionContext) _PersonalDataAccessEdge(ctx context.Context, sel ast.SelectionSet, obj *PersonalDataAccessEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataAccessEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataAccessEdge")
+		case "cursor":
+			out.Values[i] = ec._PersonalDataAccessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PersonalDataAccessEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var projectImplementors = []string{"Project", "Node", "SearchNode"}
 
 func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *hub.Project) graphql.Marshaler {
@@ -12276,6 +13388,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ingestBatch(ctx, field)
+				})
+		case "personalDataAccessLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_personalDataAccessLog(ctx, field)
 				})
 		case "search":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -13001,6 +14119,12 @@ func (ec *executionContext) _Volunteer(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Volunteer_provenance(ctx, field, obj)
 				})
+		case "personal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volunteer_personal(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13082,6 +14206,73 @@ func (ec *executionContext) _VolunteerEdge(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._VolunteerEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var volunteerPersonalImplementors = []string{"VolunteerPersonal"}
+
+func (ec *executionContext) _VolunteerPersonal(ctx context.Context, sel ast.SelectionSet, obj *hub.VolunteerPersonal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, volunteerPersonalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VolunteerPersonal")
+		case "fullName":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VolunteerPersonal_fullName(ctx, field, obj)
+				})
+		case "phone":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VolunteerPersonal_phone(ctx, field, obj)
+				})
+		case "email":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VolunteerPersonal_email(ctx, field, obj)
+				})
+		case "birthDate":
+			out.Values[i] = ec._VolunteerPersonal_birthDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "iin":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VolunteerPersonal_iin(ctx, field, obj)
+				})
+		case "consentRef":
+			out.Values[i] = ec._VolunteerPersonal_consentRef(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "consentAt":
+			out.Values[i] = ec._VolunteerPersonal_consentAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13570,6 +14761,24 @@ func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, 
 func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
 	res := MarshalDateTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNDateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := UnmarshalDateTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DateTime!")
+		return graphql.Null
+	}
+	_ = sel
+	res := MarshalDateTime(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
@@ -14141,6 +15350,38 @@ func (ec *executionContext) marshalNParticipationEdge2ᚖgithubᚗcomᚋbirgemiz
 	return ec._ParticipationEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPersonalDataAccess2ᚖgithubᚗcomᚋbirgemizᚋhubᚐPersonalAccess(ctx context.Context, sel ast.SelectionSet, v *hub.PersonalAccess) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersonalDataAccess!")
+		return graphql.Null
+	}
+	return ec._PersonalDataAccess(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonalDataAccessEdge2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐPersonalDataAccessEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*PersonalDataAccessEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersonalDataAccessEdge2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐPersonalDataAccessEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPersonalDataAccessEdge2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐPersonalDataAccessEdge(ctx context.Context, sel ast.SelectionSet, v *PersonalDataAccessEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersonalDataAccessEdge!")
+		return graphql.Null
+	}
+	return ec._PersonalDataAccessEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProject2ᚖgithubᚗcomᚋbirgemizᚋhubᚐProject(ctx context.Context, sel ast.SelectionSet, v *hub.Project) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Project!")
@@ -14338,6 +15579,36 @@ var (
 	marshalNRegionKind2githubᚗcomᚋbirgemizᚋhubᚐRegionKind = map[hub.RegionKind]string{
 		hub.RegionKindRegion: "REGION",
 		hub.RegionKindCity:   "CITY",
+	}
+)
+
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx context.Context, v any) (hub.Role, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx context.Context, sel ast.SelectionSet, v hub.Role) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole = map[string]hub.Role{
+		"RESEARCHER": hub.RoleResearcher,
+		"DASHBOARD":  hub.RoleDashboard,
+		"PLATFORM":   hub.RolePlatform,
+		"ADMIN":      hub.RoleAdmin,
+	}
+	marshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole = map[hub.Role]string{
+		hub.RoleResearcher: "RESEARCHER",
+		hub.RoleDashboard:  "DASHBOARD",
+		hub.RolePlatform:   "PLATFORM",
+		hub.RoleAdmin:      "ADMIN",
 	}
 )
 
@@ -14697,6 +15968,72 @@ func (ec *executionContext) marshalNVolunteerEdge2ᚖgithubᚗcomᚋbirgemizᚋh
 		return graphql.Null
 	}
 	return ec._VolunteerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVolunteerPersonalField2githubᚗcomᚋbirgemizᚋhubᚐPersonalField(ctx context.Context, v any) (hub.PersonalField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNVolunteerPersonalField2githubᚗcomᚋbirgemizᚋhubᚐPersonalField[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVolunteerPersonalField2githubᚗcomᚋbirgemizᚋhubᚐPersonalField(ctx context.Context, sel ast.SelectionSet, v hub.PersonalField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNVolunteerPersonalField2githubᚗcomᚋbirgemizᚋhubᚐPersonalField[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "VolunteerPersonalField!")
+	}
+	return res
+}
+
+var (
+	unmarshalNVolunteerPersonalField2githubᚗcomᚋbirgemizᚋhubᚐPersonalField = map[string]hub.PersonalField{
+		"FULL_NAME":   hub.PersonalFullName,
+		"PHONE":       hub.PersonalPhone,
+		"EMAIL":       hub.PersonalEmail,
+		"BIRTH_DATE":  hub.PersonalBirthDate,
+		"IIN":         hub.PersonalIIN,
+		"CONSENT_REF": hub.PersonalConsentRef,
+		"CONSENT_AT":  hub.PersonalConsentAt,
+	}
+	marshalNVolunteerPersonalField2githubᚗcomᚋbirgemizᚋhubᚐPersonalField = map[hub.PersonalField]string{
+		hub.PersonalFullName:   "FULL_NAME",
+		hub.PersonalPhone:      "PHONE",
+		hub.PersonalEmail:      "EMAIL",
+		hub.PersonalBirthDate:  "BIRTH_DATE",
+		hub.PersonalIIN:        "IIN",
+		hub.PersonalConsentRef: "CONSENT_REF",
+		hub.PersonalConsentAt:  "CONSENT_AT",
+	}
+)
+
+func (ec *executionContext) unmarshalNVolunteerPersonalField2ᚕgithubᚗcomᚋbirgemizᚋhubᚐPersonalFieldᚄ(ctx context.Context, v any) ([]hub.PersonalField, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]hub.PersonalField, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVolunteerPersonalField2githubᚗcomᚋbirgemizᚋhubᚐPersonalField(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNVolunteerPersonalField2ᚕgithubᚗcomᚋbirgemizᚋhubᚐPersonalFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.PersonalField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVolunteerPersonalField2githubᚗcomᚋbirgemizᚋhubᚐPersonalField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNVolunteerStatus2githubᚗcomᚋbirgemizᚋhubᚐVolunteerStatus(ctx context.Context, v any) (hub.VolunteerStatus, error) {
@@ -15155,6 +16492,24 @@ func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOIndicatorFilter2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐIndicatorFilter(ctx context.Context, v any) (*IndicatorFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -15359,6 +16714,13 @@ func (ec *executionContext) unmarshalOOrganizationOrder2ᚖgithubᚗcomᚋbirgem
 	}
 	res, err := ec.unmarshalInputOrganizationOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPersonalDataAccessConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐPersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, v *PersonalDataAccessConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PersonalDataAccessConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋbirgemizᚋhubᚐProject(ctx context.Context, sel ast.SelectionSet, v *hub.Project) graphql.Marshaler {
@@ -15621,6 +16983,13 @@ func (ec *executionContext) unmarshalOVolunteerFilter2ᚖgithubᚗcomᚋbirgemiz
 	}
 	res, err := ec.unmarshalInputVolunteerFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOVolunteerPersonal2ᚖgithubᚗcomᚋbirgemizᚋhubᚐVolunteerPersonal(ctx context.Context, sel ast.SelectionSet, v *hub.VolunteerPersonal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VolunteerPersonal(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOVolunteerStatus2ᚕgithubᚗcomᚋbirgemizᚋhubᚐVolunteerStatusᚄ(ctx context.Context, v any) ([]hub.VolunteerStatus, error) {

@@ -24,6 +24,7 @@ type env struct {
 	seed    *testutil.Seeder
 	db      *postgres.DB
 	indexer *workers.Indexer
+	r       *graph.Resolver
 }
 
 // setup returns a GraphQL client over the real handler (loaders, error
@@ -52,11 +53,12 @@ func setup(t *testing.T) *env {
 	t.Cleanup(func() { engine.Close() })
 	r.SearchService = engine
 	r.BatchService = postgres.NewBatchService(db)
+	r.PersonalService = postgres.NewPersonalService(db)
 	ix := &workers.Indexer{Engine: engine, Outbox: postgres.NewSearchOutboxService(db), Projects: r.ProjectService,
 		Organizations: r.OrganizationService, UNPlacements: r.UNPlacementService, Log: slog.New(slog.DiscardHandler)}
 	auth := &hub.Authenticator{Keys: postgres.NewKeyService(db), Sources: r.SourceService}
 	h := graph.WithPrincipal(auth, slog.New(slog.DiscardHandler), graph.NewHandler(r, slog.New(slog.DiscardHandler), graph.HandlerOptions{}))
-	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db, indexer: ix}
+	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db, indexer: ix, r: r}
 }
 
 // seedOrgsWithProjects makes orgs organizations across regions, each with

@@ -80,7 +80,7 @@ func (o *HandlerOptions) defaults() {
 // cost. It expects the caller in the request's context (WithPrincipal).
 func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler {
 	opts.defaults()
-	es := NewExecutableSchema(Config{Resolvers: r, Complexity: complexityRoot()})
+	es := NewExecutableSchema(Config{Resolvers: r, Complexity: complexityRoot(), Directives: directives()})
 	apq := newPersistedQueries(opts.Redis, opts.PersistedTTL, log)
 
 	srv := handler.New(es)

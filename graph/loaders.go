@@ -37,6 +37,7 @@ type loaders struct {
 	organizationsByVolunteer  *dataloader.Loader[int64, []*hub.Organization]
 	unPlacementsByVolunteer   *dataloader.Loader[int64, []*hub.UNPlacement]
 	provenance                *dataloader.Loader[recordKey, []*hub.Provenance]
+	personal                  *dataloader.Loader[personalKey, *hub.VolunteerPersonal] // logs each read (personal.go)
 
 	refOnce    sync.Once
 	regions    map[string]*hub.Region
@@ -128,6 +129,7 @@ func newLoaders(r *Resolver, wait time.Duration) *loaders {
 		}
 		return out
 	}, dataloader.WithWait[recordKey, []*hub.Provenance](wait))
+	l.personal = newPersonalLoader(r, wait)
 	return l
 }
 

@@ -126,6 +126,18 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 				prefetchParticipations(ctx, f, ids, l.participationsByVolunteer, l.participationCountByVol)
 			case "provenance":
 				prime(ctx, f, l.provenance, recordKeys(hub.TypeVolunteer, ids))
+			case "personal":
+				// Every read of personal data is logged, so it is primed
+				// only when nodes are exactly the volunteers that select f:
+				// those of the root volunteers connection (path edges,
+				// node). The volunteer loader's batch (no path) mixes every
+				// field that loaded a volunteer under the first one's
+				// selection; its personal fields load on their own,
+				// batched by the loader's wait. And only for a caller the
+				// field's @hasRole lets through.
+				if len(path) > 0 && mayResolve(ctx, f) {
+					prime(ctx, f, l.personal, personalKeys(ids, personalFields(ctx, f.Selections)))
+				}
 			}
 		}
 	case []*hub.Participation:
@@ -137,6 +149,12 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 				prime(ctx, f, l.project, refsOf(ns, func(p *hub.Participation) *int64 { return p.ProjectID }))
 			case "provenance":
 				prime(ctx, f, l.provenance, recordKeys(hub.TypeParticipation, idsOf(ns, func(p *hub.Participation) int64 { return p.ID })))
+			}
+		}
+	case []*hub.PersonalAccess:
+		for _, f := range fields {
+			if f.Name == "volunteer" {
+				prime(ctx, f, l.volunteer, refsOf(ns, func(a *hub.PersonalAccess) *int64 { return &a.VolunteerID }))
 			}
 		}
 	case []*hub.UNPlacement:

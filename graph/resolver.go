@@ -21,6 +21,7 @@ type Resolver struct {
 	ProvenanceService    hub.ProvenanceService
 	SearchService        Searcher
 	BatchService         hub.BatchService
+	PersonalService      hub.PersonalService
 
 	// Now is the clock age bands are computed against.
 	Now func() time.Time

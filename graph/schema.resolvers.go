@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/birgemiz/hub"
 )
@@ -113,6 +114,14 @@ func (r *participationResolver) Role(ctx context.Context, obj *hub.Participation
 
 func (r *participationResolver) Provenance(ctx context.Context, obj *hub.Participation) ([]*hub.Provenance, error) {
 	return r.provenance(ctx, hub.TypeParticipation, obj.ID)
+}
+
+func (r *personalDataAccessResolver) VolunteerID(ctx context.Context, obj *hub.PersonalAccess) (string, error) {
+	return globalID(typeVolunteer, obj.VolunteerID), nil
+}
+
+func (r *personalDataAccessResolver) Volunteer(ctx context.Context, obj *hub.PersonalAccess) (*hub.Volunteer, error) {
+	return loadersFor(ctx).loadVolunteer(ctx, obj.VolunteerID)
 }
 
 func (r *projectResolver) ID(ctx context.Context, obj *hub.Project) (string, error) {
@@ -283,6 +292,10 @@ func (r *queryResolver) IngestBatch(ctx context.Context, id string) (*hub.Batch,
 	return r.ingestBatch(ctx, id)
 }
 
+func (r *queryResolver) PersonalDataAccessLog(ctx context.Context, volunteerID *string, keyName *string, from *time.Time, to *time.Time, first *int, after *string) (*PersonalDataAccessConnection, error) {
+	return r.personalDataAccessLog(ctx, volunteerID, keyName, from, to, first, after)
+}
+
 func (r *queryResolver) Search(ctx context.Context, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) (*SearchResult, error) {
 	q, err := searchQuery(query, types, filter, facets, orderBy, first, after)
 	if err != nil {
@@ -368,6 +381,26 @@ func (r *volunteerResolver) Provenance(ctx context.Context, obj *hub.Volunteer) 
 	return r.provenance(ctx, hub.TypeVolunteer, obj.ID)
 }
 
+func (r *volunteerResolver) Personal(ctx context.Context, obj *hub.Volunteer) (*hub.VolunteerPersonal, error) {
+	return r.volunteerPersonal(ctx, obj.ID)
+}
+
+func (r *volunteerPersonalResolver) FullName(ctx context.Context, obj *hub.VolunteerPersonal) (*string, error) {
+	return nullable(obj.FullName), nil
+}
+
+func (r *volunteerPersonalResolver) Phone(ctx context.Context, obj *hub.VolunteerPersonal) (*string, error) {
+	return nullable(obj.Phone), nil
+}
+
+func (r *volunteerPersonalResolver) Email(ctx context.Context, obj *hub.VolunteerPersonal) (*string, error) {
+	return nullable(obj.Email), nil
+}
+
+func (r *volunteerPersonalResolver) Iin(ctx context.Context, obj *hub.VolunteerPersonal) (*string, error) {
+	return nullable(obj.IIN), nil
+}
+
 func (r *Resolver) Direction() DirectionResolver { return &directionResolver{r} }
 
 func (r *Resolver) Indicator() IndicatorResolver { return &indicatorResolver{r} }
@@ -377,6 +410,10 @@ func (r *Resolver) IngestBatch() IngestBatchResolver { return &ingestBatchResolv
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
 
 func (r *Resolver) Participation() ParticipationResolver { return &participationResolver{r} }
+
+func (r *Resolver) PersonalDataAccess() PersonalDataAccessResolver {
+	return &personalDataAccessResolver{r}
+}
 
 func (r *Resolver) Project() ProjectResolver { return &projectResolver{r} }
 
@@ -390,16 +427,22 @@ func (r *Resolver) UNPlacement() UNPlacementResolver { return &uNPlacementResolv
 
 func (r *Resolver) Volunteer() VolunteerResolver { return &volunteerResolver{r} }
 
+func (r *Resolver) VolunteerPersonal() VolunteerPersonalResolver {
+	return &volunteerPersonalResolver{r}
+}
+
 type (
-	directionResolver     struct{ *Resolver }
-	indicatorResolver     struct{ *Resolver }
-	ingestBatchResolver   struct{ *Resolver }
-	organizationResolver  struct{ *Resolver }
-	participationResolver struct{ *Resolver }
-	projectResolver       struct{ *Resolver }
-	queryResolver         struct{ *Resolver }
-	regionResolver        struct{ *Resolver }
-	sourceResolver        struct{ *Resolver }
-	uNPlacementResolver   struct{ *Resolver }
-	volunteerResolver     struct{ *Resolver }
+	directionResolver          struct{ *Resolver }
+	indicatorResolver          struct{ *Resolver }
+	ingestBatchResolver        struct{ *Resolver }
+	organizationResolver       struct{ *Resolver }
+	participationResolver      struct{ *Resolver }
+	personalDataAccessResolver struct{ *Resolver }
+	projectResolver            struct{ *Resolver }
+	queryResolver              struct{ *Resolver }
+	regionResolver             struct{ *Resolver }
+	sourceResolver             struct{ *Resolver }
+	uNPlacementResolver        struct{ *Resolver }
+	volunteerResolver          struct{ *Resolver }
+	volunteerPersonalResolver  struct{ *Resolver }
 )

@@ -28,6 +28,10 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 	if err != nil {
 		return counts, err
 	}
+	keys, err := s.db.matchKeys(ctx)
+	if err != nil {
+		return counts, err
+	}
 	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		counts = hub.BatchCounts{}
 		var sourceID int64
@@ -40,7 +44,7 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 		if processed != c.FromLine || status != string(hub.BatchProcessing) {
 			return hub.Errorf(hub.ECONFLICT, "batch %s is %s at line %d, not at line %d: another worker moved it on", id, status, processed, c.FromLine)
 		}
-		a := &applier{tx: tx, sourceID: sourceID, now: s.db.Now(), keys: s.db.Keys}
+		a := &applier{tx: tx, sourceID: sourceID, now: s.db.Now(), keys: keys}
 		recs, dupCounts := dedupe(c.Records)
 		counts = counts.Add(dupCounts)
 		byType := make(map[hub.RecordType][]*hub.FeedRecord)
@@ -149,7 +153,7 @@ type applier struct {
 	tx       pgx.Tx
 	sourceID int64
 	now      time.Time
-	keys     *secretbox.Keyring
+	keys     *secretbox.Keyring // seals personal parts; its matching key is the one pinned in the database
 }
 
 // matchHash is the keyed hash an identifier is matched by, or nil (NULL)

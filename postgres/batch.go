@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/secretbox"
 )
 
 // BatchService implements hub.BatchService.
@@ -21,8 +22,16 @@ func NewBatchService(db *DB) *BatchService { return &BatchService{db: db} }
 
 var _ hub.BatchService = (*BatchService)(nil)
 
-// CreateBatch stores the batch row and its body in one transaction.
+// batchBodyAAD binds a sealed body to its batch.
+func batchBodyAAD(id uuid.UUID) []byte { return []byte("batch:" + id.String() + ":body") }
+
+// CreateBatch stores the batch row and its body in one transaction. The
+// body is sealed with DB.Keys: a feed may carry volunteers' personal data.
 func (s *BatchService) CreateBatch(ctx context.Context, b *hub.Batch, body []byte) error {
+	keys := s.db.Keys
+	if keys == nil {
+		return errNoKeys
+	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return err
@@ -48,7 +57,8 @@ func (s *BatchService) CreateBatch(ctx context.Context, b *hub.Batch, body []byt
 			}
 			return fmt.Errorf("store batch: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO batch_bodies (batch_id, body) VALUES ($1, $2)`, b.ID, body); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO batch_bodies (batch_id, body, key_id) VALUES ($1, $2, $3)`,
+			id, keys.Seal(body, batchBodyAAD(id)), keys.Primary()); err != nil {
 			return fmt.Errorf("store batch body: %w", err)
 		}
 		return nil
@@ -124,12 +134,27 @@ func (s *BatchService) BatchBody(ctx context.Context, id string) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	var body []byte
-	err = s.db.Pool.QueryRow(ctx, `SELECT body FROM batch_bodies WHERE batch_id = $1`, u).Scan(&body)
+	var sealed []byte
+	err = s.db.Pool.QueryRow(ctx, `SELECT body FROM batch_bodies WHERE batch_id = $1`, u).Scan(&sealed)
 	if hub.ErrorCode(interpretError(err)) == hub.ENOTFOUND {
 		return nil, hub.Errorf(hub.ENOTFOUND, "no body for batch %s", id)
+	} else if err != nil {
+		return nil, err
 	}
-	return body, interpretError(err)
+	return openBatchBody(s.db.Keys, u, sealed)
+}
+
+// openBatchBody opens a body CreateBatch sealed.
+func openBatchBody(keys *secretbox.Keyring, id uuid.UUID, sealed []byte) ([]byte, error) {
+	if keys == nil {
+		return nil, errNoKeys
+	}
+	body, err := keys.Open(sealed, batchBodyAAD(id))
+	if err != nil {
+		return nil, fmt.Errorf("batch %s body (sealed with key %q): %w (was a key removed from HUB_SECRET_KEYS before `hub personal rekey`?)",
+			id, secretbox.KeyID(sealed), err)
+	}
+	return body, nil
 }
 
 // StartBatch marks a batch processing and counts the attempt.

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,8 +41,13 @@ type DB struct {
 	Tracer pgx.QueryTracer
 	// MaxConns caps the pool; 0 keeps pgx's default.
 	MaxConns int32
-	// Keys seal secrets at rest (sources' webhook secrets).
+	// Keys seal secrets at rest: sources' webhook secrets and volunteers'
+	// personal data. Replacing the ring (a rotation) takes effect at once.
 	Keys *secretbox.Keyring
+
+	matchMu   sync.Mutex
+	matchFor  *secretbox.Keyring // the Keys matchRing was made for
+	matchRing *secretbox.Keyring // Keys with the stored matching key pinned
 }
 
 // NewDB returns a DB for the connection URL; call Open before use.
@@ -179,6 +185,7 @@ func (db *DB) migrationProvider(sqlDB *sql.DB, log *slog.Logger) (*goose.Provide
 		goose.WithSlog(log),
 		goose.WithGoMigrations(
 			goose.NewGoMigration(2, &goose.GoFunc{RunTx: writeReferenceData}, nil),
+			goose.NewGoMigration(10, &goose.GoFunc{RunTx: db.sealPersonalUp}, &goose.GoFunc{RunTx: db.sealPersonalDown}),
 		),
 	)
 }
@@ -235,6 +242,7 @@ func SchemaFingerprint() string {
 		h.Write(b)
 		return err
 	})
-	fmt.Fprint(h, hub.Regions(), hub.Directions())
+	// The Go migrations' SQL.
+	fmt.Fprint(h, hub.Regions(), hub.Directions(), sealPersonalDDL, sealPersonalSwap, openPersonalDDL, openPersonalSwap)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }

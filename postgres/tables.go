@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/jackc/pgx/v5"
+
 	hub "github.com/birgemiz/hub"
 )
 
@@ -60,15 +62,16 @@ var tables = map[hub.RecordType]*recordTable{
 			vals := []any{v.RegionCode, string(v.Gender), v.BirthYear, list(v.Languages), list(v.Skills),
 				list(v.Directions), v.RegisteredAt, string(v.Status), list(r.OrganizationRefs)}
 			if p := r.Personal; p != nil {
-				return append(vals, str(p.FullName), str(p.Phone), str(p.Email), str(p.IIN), p.BirthDate, p.ConsentRef, p.ConsentAt,
-					a.matchHash("iin", p.IIN), a.matchHash("phone", hub.NormalizePhone(p.Phone)))
+				return append(vals, a.matchHash("iin", p.IIN), a.matchHash("phone", hub.NormalizePhone(p.Phone)))
 			}
-			return append(vals, nil, nil, nil, nil, nil, nil, nil, nil, nil)
+			return append(vals, nil, nil)
 		},
-		// The organization references and the personal part are staged with
-		// the record but written to their own tables by writeVolunteerSides.
-		staged: cols("organization_refs text[]", "full_name text", "phone text", "email text", "iin text",
-			"birth_date date", "consent_ref text", "consent_at timestamptz", "iin_hash bytea", "phone_hash bytea"),
+		// The organization references and the matching hashes are staged
+		// with the record but written to their own tables by
+		// writeVolunteerSides. The personal part is not staged at all: it is
+		// sealed in Go once the volunteers' ids are known, and written
+		// sealed (see writePersonal).
+		staged: cols("organization_refs text[]", "iin_hash bytea", "phone_hash bytea"),
 		// The same person from another source: the same IIN, else the same
 		// phone, compared by keyed hash.
 		match: `(SELECT vi.volunteer_id FROM volunteer_identities vi JOIN volunteers v ON v.id = vi.volunteer_id
@@ -126,7 +129,7 @@ var tables = map[hub.RecordType]*recordTable{
 // ones. An upsert without a personal part (or without consent) removes a
 // personal part stored before: the hub keeps only what the source still
 // holds with consent.
-func writeVolunteerSides(ctx context.Context, a *applier, t *recordTable, _ []*hub.FeedRecord) error {
+func writeVolunteerSides(ctx context.Context, a *applier, t *recordTable, recs []*hub.FeedRecord) error {
 	stmts := []struct {
 		sql  string
 		args []any
@@ -144,21 +147,70 @@ func writeVolunteerSides(ctx context.Context, a *applier, t *recordTable, _ []*h
 				LATERAL (VALUES ('iin', s.iin_hash), ('phone', s.phone_hash)) AS k(kind, hash)
 			WHERE o.result IN ('created', 'updated') AND k.hash IS NOT NULL
 			ON CONFLICT DO NOTHING`, nil},
-		{`DELETE FROM volunteer_personal vp USING outcome o JOIN stage s ON s.ext_id = o.ext_id
-			WHERE vp.volunteer_id = o.record_id
-			AND (o.result = 'deleted' OR (o.result IN ('created', 'updated') AND s.consent_ref IS NULL))`, nil},
-		{`INSERT INTO volunteer_personal (volunteer_id, full_name, phone, email, iin, birth_date, consent_ref, consent_at, updated_at)
-			SELECT o.record_id, s.full_name, s.phone, s.email, s.iin, s.birth_date, s.consent_ref, s.consent_at, $1
-			FROM outcome o JOIN stage s ON s.ext_id = o.ext_id
-			WHERE o.result IN ('created', 'updated') AND s.consent_ref IS NOT NULL
-			ON CONFLICT (volunteer_id) DO UPDATE SET full_name = EXCLUDED.full_name, phone = EXCLUDED.phone,
-				email = EXCLUDED.email, iin = EXCLUDED.iin, birth_date = EXCLUDED.birth_date,
-				consent_ref = EXCLUDED.consent_ref, consent_at = EXCLUDED.consent_at, updated_at = EXCLUDED.updated_at`,
-			[]any{a.now}},
 	}
 	for i, q := range stmts {
 		if _, err := a.tx.Exec(ctx, q.sql, q.args...); err != nil {
 			return fmt.Errorf("volunteer side table (step %d): %w", i+1, err)
+		}
+	}
+	return writePersonal(ctx, a, recs)
+}
+
+// writePersonal writes the personal parts of the volunteers just written,
+// sealed in Go under the current key and bound to each volunteer's id, and
+// erases those of volunteers deleted or now sent without one. It stays
+// set-based: one read of the chunk's outcome, then one DELETE and one
+// INSERT … ON CONFLICT over arrays, whatever the chunk's size.
+func writePersonal(ctx context.Context, a *applier, recs []*hub.FeedRecord) error {
+	personal := make(map[string]*hub.VolunteerPersonal)
+	for _, r := range recs {
+		if r.Op == hub.OpUpsert && r.Personal != nil {
+			personal[r.ExternalID] = r.Personal
+		}
+	}
+	rows, err := a.tx.Query(ctx, `SELECT ext_id, record_id, result FROM outcome WHERE result IN ('created', 'updated', 'deleted')`)
+	if err != nil {
+		return fmt.Errorf("personal data: %w", err)
+	}
+	var erase, ids []int64
+	var sealed [][]byte
+	at := make(map[int64]int)
+	var extID, result string
+	var id int64
+	if _, err := pgx.ForEachRow(rows, []any{&extID, &id, &result}, func() error {
+		p := personal[extID]
+		if result == "deleted" || p == nil {
+			erase = append(erase, id)
+			return nil
+		}
+		b, err := sealPersonal(a.keys, id, p)
+		if err != nil {
+			return err
+		}
+		// Two ids of a chunk naming one volunteer: the last one wins, as
+		// ON CONFLICT cannot touch a row twice.
+		if i, seen := at[id]; seen {
+			sealed[i] = b
+			return nil
+		}
+		at[id] = len(ids)
+		ids, sealed = append(ids, id), append(sealed, b)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("personal data: %w", err)
+	}
+	if len(erase) > 0 {
+		if _, err := a.tx.Exec(ctx, `DELETE FROM volunteer_personal WHERE volunteer_id = ANY($1)`, erase); err != nil {
+			return fmt.Errorf("erase personal data: %w", err)
+		}
+	}
+	if len(ids) > 0 {
+		if _, err := a.tx.Exec(ctx, `
+			INSERT INTO volunteer_personal (volunteer_id, sealed, key_id, updated_at)
+			SELECT u.volunteer_id, u.sealed, $3, $4 FROM unnest($1::bigint[], $2::bytea[]) AS u(volunteer_id, sealed)
+			ON CONFLICT (volunteer_id) DO UPDATE SET sealed = EXCLUDED.sealed, key_id = EXCLUDED.key_id, updated_at = EXCLUDED.updated_at`,
+			ids, sealed, a.keys.Primary(), a.now); err != nil {
+			return fmt.Errorf("write personal data: %w", err)
 		}
 	}
 	return nil

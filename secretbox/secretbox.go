@@ -1,5 +1,5 @@
 // Package secretbox seals the hub's secrets at rest (sources' webhook
-// secrets; later, volunteers' personal data) with AES-256-GCM under a
+// secrets, volunteers' personal data) with AES-256-GCM under a
 // keyring: the first key seals, every key opens, so keys rotate without
 // re-encrypting everything at once. It also derives the keyed hashes the
 // hub matches identifiers with, so a raw IIN or phone is never stored for
@@ -150,6 +150,27 @@ func KeyID(sealed []byte) string {
 
 // Primary is the id of the key that seals.
 func (k *Keyring) Primary() string { return k.ids[0] }
+
+// MatchKey returns the key MatchHash uses. Until WithMatchKey pins
+// another, it is derived from the oldest key of the ring; a store that
+// must keep its hashes after that key leaves the ring keeps this value
+// sealed and pins it back with WithMatchKey.
+func (k *Keyring) MatchKey() []byte { return append([]byte(nil), k.mac...) }
+
+// WithMatchKey returns a copy of the ring whose MatchHash uses mac, so the
+// hashes stored for matching survive the removal of the key they were
+// first derived from. The ring itself is not changed.
+func (k *Keyring) WithMatchKey(mac []byte) *Keyring {
+	c := *k
+	c.mac = append([]byte(nil), mac...)
+	return &c
+}
+
+// Has reports whether the ring holds a key with id.
+func (k *Keyring) Has(id string) bool {
+	_, ok := k.aead[id]
+	return ok
+}
 
 // MatchHash returns a keyed hash of an identifier (kind "iin", "phone"),
 // stable across key rotations, for matching the same person across sources

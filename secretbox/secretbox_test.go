@@ -86,3 +86,30 @@ func TestLoadOrCreate(t *testing.T) {
 		t.Fatal("reloaded ring cannot open")
 	}
 }
+
+// A pinned match key keeps the hashes when the key it came from leaves
+// the ring.
+func TestWithMatchKey(t *testing.T) {
+	t.Parallel()
+	a, err := secretbox.Parse("a:" + key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := secretbox.Parse("b:" + key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a.MatchHash("iin", "990101300123"), b.MatchHash("iin", "990101300123")) {
+		t.Fatal("different keys, same hash")
+	}
+	pinned := b.WithMatchKey(a.MatchKey())
+	if !bytes.Equal(a.MatchHash("iin", "990101300123"), pinned.MatchHash("iin", "990101300123")) {
+		t.Fatal("pinned match key does not give the old hashes")
+	}
+	if bytes.Equal(b.MatchHash("iin", "990101300123"), pinned.MatchHash("iin", "990101300123")) {
+		t.Fatal("WithMatchKey changed the original ring")
+	}
+	if pinned.Primary() != "b" || !pinned.Has("b") || pinned.Has("a") {
+		t.Fatal("WithMatchKey changed the sealing keys")
+	}
+}

@@ -55,6 +55,7 @@ type Services struct {
 	Statistics     *postgres.StatisticsService
 	Provenance     *postgres.ProvenanceService
 	SearchOutbox   *postgres.SearchOutboxService
+	Personal       *postgres.PersonalService
 }
 
 // NewMain returns an unopened Main.
@@ -106,6 +107,7 @@ func (m *Main) openDB(ctx context.Context) error {
 		Statistics:     postgres.NewStatisticsService(db),
 		Provenance:     postgres.NewProvenanceService(db),
 		SearchOutbox:   postgres.NewSearchOutboxService(db),
+		Personal:       postgres.NewPersonalService(db),
 	}
 	return nil
 }
@@ -192,7 +194,7 @@ func (m *Main) resolver() *graph.Resolver {
 		ReferenceService: s.References, OrganizationService: s.Organizations, ProjectService: s.Projects,
 		VolunteerService: s.Volunteers, ParticipationService: s.Participations, UNPlacementService: s.UNPlacements,
 		IndicatorService: s.Indicators, StatisticsService: s.Statistics, SourceService: s.Sources, ProvenanceService: s.Provenance, Now: m.DB.Now,
-		SearchService: m.Search, BatchService: s.Batches,
+		SearchService: m.Search, BatchService: s.Batches, PersonalService: s.Personal,
 	}
 }
 

@@ -34,6 +34,9 @@ Usage:
                                 source, admin); its token is shown once
   hub keys list                 keys with role, source, prefix, created, last used, revoked
   hub keys revoke NAME          refuse the key's token from now on
+  hub personal status           which keys of HUB_SECRET_KEYS seal volunteers' personal data
+  hub personal rekey            re-seal personal data sealed with older keys under the
+                                current (first) key, so the older keys can be removed
   hub reindex                   rebuild the search index from PostgreSQL and swap it in
   hub search check [--repair]   compare the search index with PostgreSQL (and repair drift)
   hub help                      this text and the configuration variables
@@ -84,6 +87,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return m.runSources(ctx, rest)
 	case "keys":
 		return m.runKeys(ctx, rest)
+	case "personal":
+		return m.runPersonal(ctx, rest)
 	case "reindex":
 		return m.runReindex(ctx, rest)
 	case "search":

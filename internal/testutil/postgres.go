@@ -85,6 +85,27 @@ func CreateDatabase(tb testing.TB) string {
 	return withDatabase(tb, AdminURL(), name)
 }
 
+// CreateEmptyDatabase creates a database with no schema at all, for tests
+// of migrations, and returns its URL; it is dropped when the test ends.
+func CreateEmptyDatabase(tb testing.TB) string {
+	tb.Helper()
+	ctx := context.Background()
+	admin := connectAdmin(tb)
+	defer admin.Close(ctx)
+	name := "hub_test_" + randomHex(6)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		tb.Fatalf("create test database: %v", err)
+	}
+	tb.Cleanup(func() {
+		c := connectAdmin(tb)
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			tb.Logf("drop test database %s: %v", name, err)
+		}
+	})
+	return withDatabase(tb, AdminURL(), name)
+}
+
 // Keys returns a fresh keyring for sealing secrets in tests.
 func Keys(tb testing.TB) *secretbox.Keyring {
 	k, err := secretbox.Parse("t1:" + base64.StdEncoding.EncodeToString(secretbox.Random(secretbox.KeySize)))
