@@ -35,6 +35,9 @@ type badInputCase struct {
 	// a tombstone: what the hub holds from the source, in order.
 	stored []string
 	checks []dbCheck
+	// personal are the stored personal parts, as "IIN consent_ref" (the
+	// table holds them sealed, so they are read through the service)
+	personal []string
 	// secrets are personal values that must appear in no error message.
 	secrets []string
 }
@@ -429,10 +432,11 @@ func badInputCases() []badInputCase {
 				rerr(5, "data.ИИН", "unknown field for type volunteer"),
 				rerr(7, "data.phone", "is too long"),
 			},
-			counts:  hub.BatchCounts{Created: 1, Failed: 6},
-			stored:  []string{"volunteer/vol-6"},
-			checks:  []dbCheck{{`SELECT iin || ' ' || consent_ref FROM volunteer_personal`, []string{iin + " consent-77"}}},
-			secrets: []string{iin, "87041230012", "Айгерим", "701 000"},
+			counts:   hub.BatchCounts{Created: 1, Failed: 6},
+			stored:   []string{"volunteer/vol-6"},
+			checks:   []dbCheck{{personalCount, []string{"1"}}},
+			personal: []string{iin + " consent-77"},
+			secrets:  []string{iin, "87041230012", "Айгерим", "701 000"},
 		},
 		{
 			name: "bad BIN",
@@ -862,6 +866,15 @@ func runBadInput(t *testing.T, tc badInputCase) {
 	for _, c := range tc.checks {
 		if diff := cmp.Diff(c.want, rowsOf(t, db, c.query), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", c.query, diff)
+		}
+	}
+	if tc.personal != nil {
+		var got []string
+		for _, p := range testutil.PersonalParts(t, db) {
+			got = append(got, p.IIN+" "+p.ConsentRef)
+		}
+		if diff := cmp.Diff(tc.personal, got); diff != "" {
+			t.Errorf("personal parts (-want +got):\n%s", diff)
 		}
 	}
 	for _, s := range tc.secrets {
