@@ -52,7 +52,15 @@ func orgFilter(f *OrganizationFilter) hub.OrganizationFilter {
 		return hub.OrganizationFilter{}
 	}
 	return hub.OrganizationFilter{Regions: f.Region, Directions: f.Direction, Kinds: f.Kind, BINs: f.Bin,
-		Sources: f.Source, Founded: dateRange(f.Founded)}
+		Sources: f.Source, Founded: dateRange(f.Founded), Deletion: deletionOf(f.Deletion)}
+}
+
+// deletionOf is the filter's deletion; @hasRole lets only admins set it.
+func deletionOf(d *hub.Deletion) hub.Deletion {
+	if d == nil {
+		return hub.DeletionLive
+	}
+	return *d
 }
 
 func orgOrder(o *OrganizationOrder) hub.OrganizationOrder {
@@ -68,7 +76,7 @@ func projectFilter(f *ProjectFilter) (hub.ProjectFilter, error) {
 	}
 	orgs, err := parseTypedIDs(f.Organization, typeOrganization)
 	return hub.ProjectFilter{Regions: f.Region, Directions: f.Direction, Statuses: f.Status, OrganizationIDs: orgs,
-		Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring)}, err
+		Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring), Deletion: deletionOf(f.Deletion)}, err
 }
 
 func projectOrder(o *ProjectOrder) hub.ProjectOrder {
@@ -92,7 +100,8 @@ func unPlacementFilter(f *UNPlacementFilter) hub.UNPlacementFilter {
 		return hub.UNPlacementFilter{}
 	}
 	return hub.UNPlacementFilter{Countries: f.Country, HostEntities: f.HostEntity, Categories: f.Category,
-		Statuses: f.Status, Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring)}
+		Statuses: f.Status, Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring),
+		Deletion: deletionOf(f.Deletion)}
 }
 
 func indicatorFilter(f *IndicatorFilter) hub.IndicatorFilter {

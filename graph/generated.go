@@ -112,6 +112,7 @@ type ComplexityRoot struct {
 		Bin            func(childComplexity int) int
 		ContactEmail   func(childComplexity int) int
 		ContactPhone   func(childComplexity int) int
+		DeletedAt      func(childComplexity int) int
 		Directions     func(childComplexity int) int
 		Founded        func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -186,6 +187,7 @@ type ComplexityRoot struct {
 
 	Project struct {
 		Beneficiaries     func(childComplexity int) int
+		DeletedAt         func(childComplexity int) int
 		Description       func(childComplexity int, lang *hub.Language) int
 		Directions        func(childComplexity int) int
 		EndDate           func(childComplexity int) int
@@ -309,6 +311,7 @@ type ComplexityRoot struct {
 	UNPlacement struct {
 		Category    func(childComplexity int) int
 		Country     func(childComplexity int) int
+		DeletedAt   func(childComplexity int) int
 		DutyStation func(childComplexity int) int
 		EndDate     func(childComplexity int) int
 		Funding     func(childComplexity int) int
@@ -410,6 +413,7 @@ type OrganizationResolver interface {
 	ContactPhone(ctx context.Context, obj *hub.Organization) (*string, error)
 
 	Projects(ctx context.Context, obj *hub.Organization, filter *ProjectFilter, orderBy *ProjectOrder, first *int, after *string) (*ProjectConnection, error)
+
 	Provenance(ctx context.Context, obj *hub.Organization) ([]*hub.Provenance, error)
 }
 type ParticipationResolver interface {
@@ -438,6 +442,7 @@ type ProjectResolver interface {
 
 	URL(ctx context.Context, obj *hub.Project) (*string, error)
 	Participations(ctx context.Context, obj *hub.Project, first *int, after *string) (*ParticipationConnection, error)
+
 	Provenance(ctx context.Context, obj *hub.Project) ([]*hub.Provenance, error)
 }
 type QueryResolver interface {
@@ -477,6 +482,7 @@ type UNPlacementResolver interface {
 	Funding(ctx context.Context, obj *hub.UNPlacement) (*string, error)
 
 	Volunteer(ctx context.Context, obj *hub.UNPlacement) (*hub.Volunteer, error)
+
 	Provenance(ctx context.Context, obj *hub.UNPlacement) ([]*hub.Provenance, error)
 }
 type VolunteerResolver interface {
@@ -787,6 +793,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.ContactPhone(childComplexity), true
+	case "Organization.deletedAt":
+		if e.ComplexityRoot.Organization.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.DeletedAt(childComplexity), true
 	case "Organization.directions":
 		if e.ComplexityRoot.Organization.Directions == nil {
 			break
@@ -1071,6 +1083,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Beneficiaries(childComplexity), true
+	case "Project.deletedAt":
+		if e.ComplexityRoot.Project.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.DeletedAt(childComplexity), true
 	case "Project.description":
 		if e.ComplexityRoot.Project.Description == nil {
 			break
@@ -1667,6 +1685,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UNPlacement.Country(childComplexity), true
+	case "UNPlacement.deletedAt":
+		if e.ComplexityRoot.UNPlacement.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UNPlacement.DeletedAt(childComplexity), true
 	case "UNPlacement.dutyStation":
 		if e.ComplexityRoot.UNPlacement.DutyStation == nil {
 			break
@@ -2126,7 +2150,7 @@ The field is for API keys with this role (an admin key passes every role).
 Anyone else gets null for the field and a FORBIDDEN error at its path; the
 rest of the answer comes back.
 """
-directive @hasRole(role: Role!) on FIELD_DEFINITION
+directive @hasRole(role: Role!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 
 "The role of an API key."
 enum Role {
@@ -2231,6 +2255,8 @@ type Organization implements Node {
   "Volunteers as the organization reports it."
   volunteerCount: Int
   projects(filter: ProjectFilter, orderBy: ProjectOrder, first: Int = 10, after: String): ProjectConnection!
+  "When the record was deleted (by its source, or by a snapshot's sweep); null for a live record. Only admins list deleted records."
+  deletedAt: DateTime
   provenance: [Provenance!]!
 }
 
@@ -2252,6 +2278,8 @@ input OrganizationFilter {
   bin: [String!]
   source: [String!]
   founded: DateRange
+  "Deleted records too, or only them (admins only); live records when not given."
+  deletion: Deletion @hasRole(role: ADMIN)
 }
 
 enum OrganizationOrderField {
@@ -2304,6 +2332,8 @@ type Project implements Node {
   tags: [String!]!
   url: String
   participations(first: Int = 10, after: String): ParticipationConnection!
+  "When the record was deleted (by its source, or by a snapshot's sweep); null for a live record. Only admins list deleted records."
+  deletedAt: DateTime
   provenance: [Provenance!]!
 }
 
@@ -2329,6 +2359,8 @@ input ProjectFilter {
   startDate: DateRange
   "The project's dates overlap the range (open-ended projects included)."
   activeDuring: DateRange
+  "Deleted records too, or only them (admins only); live records when not given."
+  deletion: Deletion @hasRole(role: ADMIN)
 }
 
 enum ProjectOrderField {
@@ -2515,6 +2547,8 @@ type UNPlacement implements Node {
   "Sustainable Development Goals (1–17) the assignment serves."
   sdgs: [Int!]!
   volunteer: Volunteer
+  "When the record was deleted (by its source, or by a snapshot's sweep); null for a live record. Only admins list deleted records."
+  deletedAt: DateTime
   provenance: [Provenance!]!
 }
 
@@ -2538,6 +2572,8 @@ input UNPlacementFilter {
   source: [String!]
   startDate: DateRange
   activeDuring: DateRange
+  "Deleted records too, or only them (admins only); live records when not given."
+  deletion: Deletion @hasRole(role: ADMIN)
 }
 
 "A figure a source published, e.g. volunteer organizations: 682. Not counted by the hub."
@@ -2784,6 +2820,16 @@ type StatisticsRow {
   "For a YEAR or MONTH grouping: the change from the previous period of the same series, per measure; null for the first period or when either value is suppressed."
   change: [Float]!
 }
+
+"Which records a list holds by deletion: a record its source deleted, or a snapshot stopped listing, stays in the hub as deleted."
+enum Deletion {
+  "Records not deleted (the default)."
+  LIVE
+  "Deleted records only."
+  DELETED
+  "Both."
+  ALL
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2936,6 +2982,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_volunteerCount(ctx, field)
 	case "projects":
 		return ec.fieldContext_Organization_projects(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_Organization_deletedAt(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Organization_provenance(ctx, field)
 	}
@@ -3102,6 +3150,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_url(ctx, field)
 	case "participations":
 		return ec.fieldContext_Project_participations(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_Project_deletedAt(ctx, field)
 	case "provenance":
 		return ec.fieldContext_Project_provenance(ctx, field)
 	}
@@ -3290,6 +3340,8 @@ func (ec *executionContext) childFields_UNPlacement(ctx context.Context, field g
 		return ec.fieldContext_UNPlacement_sdgs(ctx, field)
 	case "volunteer":
 		return ec.fieldContext_UNPlacement_volunteer(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_UNPlacement_deletedAt(ctx, field)
 	case "provenance":
 		return ec.fieldContext_UNPlacement_provenance(ctx, field)
 	}
@@ -5518,6 +5570,29 @@ func (ec *executionContext) fieldContext_Organization_projects(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Organization_deletedAt(ctx context.Context, field graphql.CollectedField, obj *hub.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Organization_provenance(ctx context.Context, field graphql.CollectedField, obj *hub.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6969,6 +7044,29 @@ func (ec *executionContext) fieldContext_Project_participations(ctx context.Cont
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Project_deletedAt(ctx context.Context, field graphql.CollectedField, obj *hub.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Project_provenance(ctx context.Context, field graphql.CollectedField, obj *hub.Project) (ret graphql.Marshaler) {
@@ -9245,6 +9343,29 @@ func (ec *executionContext) fieldContext_UNPlacement_volunteer(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _UNPlacement_deletedAt(ctx context.Context, field graphql.CollectedField, obj *hub.UNPlacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UNPlacement_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UNPlacement_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UNPlacement", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _UNPlacement_provenance(ctx context.Context, field graphql.CollectedField, obj *hub.UNPlacement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11356,7 +11477,7 @@ func (ec *executionContext) unmarshalInputOrganizationFilter(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"region", "direction", "kind", "bin", "source", "founded"}
+	fieldsInOrder := [...]string{"region", "direction", "kind", "bin", "source", "founded", "deletion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11405,6 +11526,37 @@ func (ec *executionContext) unmarshalInputOrganizationFilter(ctx context.Context
 				return it, err
 			}
 			it.Founded = data
+		case "deletion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletion"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *hub.Deletion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *hub.Deletion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*hub.Deletion); ok {
+				it.Deletion = data
+			} else if tmp == nil {
+				it.Deletion = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *github.com/birgemiz/hub.Deletion`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -11486,7 +11638,7 @@ func (ec *executionContext) unmarshalInputProjectFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"region", "direction", "status", "organization", "source", "startDate", "activeDuring"}
+	fieldsInOrder := [...]string{"region", "direction", "status", "organization", "source", "startDate", "activeDuring", "deletion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11542,6 +11694,37 @@ func (ec *executionContext) unmarshalInputProjectFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.ActiveDuring = data
+		case "deletion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletion"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *hub.Deletion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *hub.Deletion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*hub.Deletion); ok {
+				it.Deletion = data
+			} else if tmp == nil {
+				it.Deletion = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *github.com/birgemiz/hub.Deletion`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -11812,7 +11995,7 @@ func (ec *executionContext) unmarshalInputUNPlacementFilter(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"country", "hostEntity", "category", "status", "source", "startDate", "activeDuring"}
+	fieldsInOrder := [...]string{"country", "hostEntity", "category", "status", "source", "startDate", "activeDuring", "deletion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11868,6 +12051,37 @@ func (ec *executionContext) unmarshalInputUNPlacementFilter(ctx context.Context,
 				return it, err
 			}
 			it.ActiveDuring = data
+		case "deletion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletion"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋbirgemizᚋhubᚐRole(ctx, "ADMIN")
+				if err != nil {
+					var zeroVal *hub.Deletion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *hub.Deletion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*hub.Deletion); ok {
+				it.Deletion = data
+			} else if tmp == nil {
+				it.Deletion = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *github.com/birgemiz/hub.Deletion`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -12549,6 +12763,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_projects(ctx, field, obj)
 				})
+		case "deletedAt":
+			out.Values[i] = ec._Organization_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "provenance":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -13116,6 +13335,11 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_participations(ctx, field, obj)
 				})
+		case "deletedAt":
+			out.Values[i] = ec._Project_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "provenance":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -13924,6 +14148,11 @@ func (ec *executionContext) _UNPlacement(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UNPlacement_volunteer(ctx, field, obj)
 				})
+		case "deletedAt":
+			out.Values[i] = ec._UNPlacement_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "provenance":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -16319,6 +16548,38 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	res := MarshalDateTime(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion(ctx context.Context, v any) (*hub.Deletion, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion(ctx context.Context, sel ast.SelectionSet, v *hub.Deletion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion[*v])
+	return res
+}
+
+var (
+	unmarshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion = map[string]hub.Deletion{
+		"LIVE":    hub.DeletionLive,
+		"DELETED": hub.DeletionDeleted,
+		"ALL":     hub.DeletionAll,
+	}
+	marshalODeletion2ᚖgithubᚗcomᚋbirgemizᚋhubᚐDeletion = map[hub.Deletion]string{
+		hub.DeletionLive:    "LIVE",
+		hub.DeletionDeleted: "DELETED",
+		hub.DeletionAll:     "ALL",
+	}
+)
 
 func (ec *executionContext) unmarshalODimension2ᚕgithubᚗcomᚋbirgemizᚋhubᚐDimensionᚄ(ctx context.Context, v any) ([]hub.Dimension, error) {
 	if v == nil {

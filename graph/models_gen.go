@@ -50,6 +50,8 @@ type OrganizationFilter struct {
 	Bin       []string               `json:"bin,omitempty"`
 	Source    []string               `json:"source,omitempty"`
 	Founded   *DateRange             `json:"founded,omitempty"`
+	// Deleted records too, or only them (admins only); live records when not given.
+	Deletion *hub.Deletion `json:"deletion,omitempty"`
 }
 
 type OrganizationOrder struct {
@@ -68,6 +70,8 @@ type ProjectFilter struct {
 	StartDate *DateRange `json:"startDate,omitempty"`
 	// The project's dates overlap the range (open-ended projects included).
 	ActiveDuring *DateRange `json:"activeDuring,omitempty"`
+	// Deleted records too, or only them (admins only); live records when not given.
+	Deletion *hub.Deletion `json:"deletion,omitempty"`
 }
 
 type ProjectOrder struct {
@@ -149,6 +153,8 @@ type UNPlacementFilter struct {
 	Source       []string            `json:"source,omitempty"`
 	StartDate    *DateRange          `json:"startDate,omitempty"`
 	ActiveDuring *DateRange          `json:"activeDuring,omitempty"`
+	// Deleted records too, or only them (admins only); live records when not given.
+	Deletion *hub.Deletion `json:"deletion,omitempty"`
 }
 
 type VolunteerFilter struct {
