@@ -1,7 +1,6 @@
 package main
 
 import (
-	"runtime"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,9 +19,11 @@ func (m *Main) graphOptions() graph.HandlerOptions {
 		DialTimeout: time.Second, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
 		PoolTimeout: time.Second, MaxRetries: 1, ContextTimeoutEnabled: true,
 	})
-	// The client lives as long as the server that uses it: the process,
-	// or a test's Main.
-	runtime.AddCleanup(m, func(c *redis.Client) { _ = c.Close() }, rdb)
+	// The client lives as long as the server that uses it; Close closes it.
+	if m.apiRedis != nil {
+		_ = m.apiRedis.Close()
+	}
+	m.apiRedis = rdb
 	c := m.Config
 	return graph.HandlerOptions{
 		MaxCost: c.MaxCost, MaxDepth: c.MaxDepth, MaxFields: c.MaxFields, MaxTokens: c.MaxTokens,

@@ -35,6 +35,8 @@ type Main struct {
 	Workers  *workers.Workers
 	Services Services
 	Search   search.Engine // nil until openSearch
+	// apiRedis serves the API's rate limits and persisted queries.
+	apiRedis io.Closer
 
 	listener net.Listener
 	server   *http.Server
@@ -254,6 +256,10 @@ func (m *Main) Close() {
 	if m.Queue != nil {
 		_ = m.Queue.Close()
 		m.Queue = nil
+	}
+	if m.apiRedis != nil {
+		_ = m.apiRedis.Close()
+		m.apiRedis = nil
 	}
 	if m.DB != nil {
 		m.DB.Close()
