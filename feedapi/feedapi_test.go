@@ -286,3 +286,34 @@ func TestReceipt(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIKeysDoNotPush: pushes take the source's own token and signature.
+// An API key, even a platform key bound to the source, or an admin key,
+// is refused with 401 and nothing is stored, for its own source or another.
+func TestAPIKeysDoNotPush(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	keys := postgres.NewKeyService(e.db)
+	tokens := map[string]string{}
+	for _, k := range []*hub.APIKey{
+		{Name: "akmola-push", Role: hub.RolePlatform, Source: "akmola-portal"},
+		{Name: "ops", Role: hub.RoleAdmin},
+	} {
+		token, err := keys.CreateKey(context.Background(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[k.Name] = token
+	}
+	for _, c := range []struct{ key, source string }{
+		{"akmola-push", "akmola-portal"}, {"akmola-push", "almaty-portal"}, {"ops", "akmola-portal"},
+	} {
+		status, body, _ := e.do(t, push{source: c.source, token: tokens[c.key]})
+		if status != 401 {
+			t.Errorf("key %s pushing to %s: %d %v, want 401", c.key, c.source, status, body)
+		}
+	}
+	if n := e.batches(t); n != 0 {
+		t.Fatalf("refused pushes stored %d batches", n)
+	}
+}
