@@ -35,13 +35,20 @@ func (m *Main) routes() http.Handler {
 	}
 
 	auth := &hub.Authenticator{Keys: m.Services.Keys, Sources: m.Services.Sources}
-	gql := graph.WithPrincipal(auth, m.Log, graph.NewHandler(m.resolver(), m.Log, m.graphOptions()))
+	opts := m.graphOptions()
+	gql := graph.WithPrincipal(auth, m.Log, graph.NewHandler(m.resolver(), m.Log, opts))
 	mux := http.NewServeMux()
 	feeds := &feedapi.Handler{Sources: m.Services.Sources, Batches: m.Services.Batches, Log: m.Log,
 		Enqueue: func(ctx context.Context, id string) error { _, err := m.Queue.EnqueueBatch(ctx, id); return err }}
 	feeds.Register(mux)
 	ex := &exports.Handler{Statistics: m.Services.Statistics, Volunteers: m.Services.Volunteers, Log: m.Log}
-	ex.Register(mux, func(h http.Handler) http.Handler { return instrument("exports", graph.WithPrincipal(auth, m.Log, h)) })
+	// Exports count against the caller's rate limit like a GraphQL request.
+	ex.Register(mux, func(h http.Handler) http.Handler {
+		if opts.RateLimiter != nil {
+			h = opts.RateLimiter.Wrap(h)
+		}
+		return instrument("exports", graph.WithPrincipal(auth, m.Log, h))
+	})
 	mux.Handle("POST /graphql", instrument("graphql", gql))
 	mux.Handle("GET /graphql", instrument("graphql", gql))
 	mux.Handle("GET /{$}", graph.NewExplorer("/graphql"))
