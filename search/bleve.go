@@ -16,7 +16,10 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/whitespace"
 	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Bleve is the embedded engine: a Bleve index on local disk under dir.
@@ -28,6 +31,8 @@ type Bleve struct {
 
 	mu       sync.RWMutex // held for reading by searches and writes, for writing by the swap
 	idx      bleve.Index
+	facets   *facetColumns     // idx's facet columns
+	buffers  chan *rankBuffers // a few kept between searches: each is as long as the index
 	gen      string
 	building bleve.Index // a rebuild in progress also receives writes
 }
@@ -50,7 +55,8 @@ const (
 	fieldDate       = "date"
 	fieldVersion    = "version"
 	// fieldFacets holds every facet value of a document as "facet=value",
-	// so that counting all facets visits one field per hit, not six.
+	// so that one field's postings give all of a segment's facet values
+	// (bleve_facets.go).
 	fieldFacets = "facets"
 )
 
@@ -68,7 +74,7 @@ func OpenBleve(dir string) (*Bleve, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("search index directory %s (HUB_DATA_DIR): %w", dir, err)
 	}
-	e := &Bleve{dir: dir}
+	e := &Bleve{dir: dir, facets: newFacetColumns(), buffers: make(chan *rankBuffers, 4)}
 	cur, err := os.ReadFile(filepath.Join(dir, "current"))
 	if err == nil {
 		e.gen = strings.TrimSpace(string(cur))
@@ -247,6 +253,9 @@ func (e *Bleve) write(fn func(bleve.Index) error) error {
 	if err := fn(e.idx); err != nil {
 		return fmt.Errorf("search index write: %w", err)
 	}
+	// Read the new segment's facet values now rather than in the next
+	// search. A failure here will recur, and be reported, in that search.
+	_ = warmFacets(e.idx, e.facets)
 	if e.building != nil {
 		if err := fn(e.building); err != nil {
 			return fmt.Errorf("search index write (rebuild): %w", err)
@@ -261,44 +270,115 @@ func (e *Bleve) Search(ctx context.Context, q Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := bleve.NewSearchRequestOptions(bleveQuery(terms, q), q.Limit, q.Offset, false)
-	if len(q.Facets) > 0 {
-		req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, 10_000))
-	}
-	if q.SortByDate {
-		req.SortBy([]string{"-" + fieldDate, "_id"})
-	} else {
-		req.SortBy([]string{"-_score", "_id"})
-	}
 	e.mu.RLock()
-	res, err := e.idx.SearchInContext(ctx, req)
-	e.mu.RUnlock()
+	defer e.mu.RUnlock() // the swap closes the old index once no search uses it
+	r, err := snapshot(e.idx)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	out := &Result{Total: int(res.Total)}
-	for _, h := range res.Hits {
-		t, id, ok := parseDocID(h.ID)
-		if !ok {
-			continue
-		}
-		out.Hits = append(out.Hits, Hit{ID: h.ID, Type: t, RecordID: id, Score: h.Score})
+	defer r.Close()
+	run, err := newBleveRun(r)
+	if err != nil {
+		return nil, err
 	}
-	counts := map[Facet][]FacetValue{}
-	if r := res.Facets[fieldFacets]; r != nil && r.Terms != nil {
-		for _, t := range r.Terms.Terms() { // by count, then value
-			facet, value, _ := strings.Cut(t.Term, "=")
-			counts[Facet(facet)] = append(counts[Facet(facet)], FacetValue{Value: value, Count: t.Count})
+	// Pass 1 (bleve_match.go): the exact hits, their total and facets.
+	plan, err := run.plan(terms, q)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	hits, err := run.hits(plan)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := &Result{}
+	for _, bm := range hits {
+		out.Total += int(bm.GetCardinality())
+	}
+	if len(q.Facets) > 0 {
+		if out.Facets, err = e.facets.count(run, hits, q.Facets); err != nil {
+			return nil, fmt.Errorf("search: facets: %w", err)
 		}
 	}
-	for _, f := range q.Facets {
-		values := counts[f]
-		if values == nil {
-			values = []FacetValue{}
+	if q.Limit == 0 || q.Offset >= out.Total {
+		return out, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	// Pass 2 (bleve_rank.go): rank the hits.
+	global := run.globalHits(hits, out.Total)
+	if len(terms) > 0 && !q.SortByDate {
+		var b *rankBuffers
+		select {
+		case b = <-e.buffers:
+		default:
+			b = &rankBuffers{}
 		}
-		out.Facets = append(out.Facets, FacetCount{Facet: f, Values: values[:min(len(values), maxFacetValues)]})
+		ranked, err := run.rank(b, plan, hits, global, q.Offset, q.Limit)
+		if err != nil { // b may hold partial sums: let it go
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		select {
+		case e.buffers <- b:
+		default:
+		}
+		for _, h := range ranked {
+			out.Hits = appendHit(out.Hits, h.id, h.score)
+		}
+		return out, nil
+	}
+	// Without words every hit scores alike, and date order needs dates:
+	// Bleve's searchers and collector do both, reading only the hits.
+	fr := &filteredReader{IndexSnapshot: run.snap, run: run, hits: global}
+	s, err := bleveQuery(terms, q).Searcher(ctx, fr, e.idx.Mapping(), bsearch.SearcherOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer s.Close()
+	order := []string{"-_score", "_id"}
+	if q.SortByDate {
+		order = []string{"-" + fieldDate, "_id"}
+	}
+	coll := collector.NewTopNCollector(q.Limit, q.Offset, bsearch.ParseSortOrderStrings(order))
+	if err := coll.Collect(ctx, s, fr); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	for _, h := range coll.Results() {
+		out.Hits = appendHit(out.Hits, h.ID, h.Score)
 	}
 	return out, nil
+}
+
+func appendHit(hits []Hit, id string, score float64) []Hit {
+	t, rid, ok := parseDocID(id)
+	if !ok {
+		return hits
+	}
+	return append(hits, Hit{ID: id, Type: t, RecordID: rid, Score: score})
+}
+
+// snapshot returns a reader of idx's current state; the caller closes it.
+func snapshot(idx bleve.Index) (index.IndexReader, error) {
+	ai, err := idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	return ai.Reader()
+}
+
+// warmFacets reads the facet columns of idx's segments not yet read.
+func warmFacets(idx bleve.Index, facets *facetColumns) error {
+	r, err := snapshot(idx)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	run, err := newBleveRun(r)
+	if err != nil {
+		return err
+	}
+	_, _, err = facets.columns(run)
+	return err
 }
 
 // bleveQuery is every term matched (by stem, skeleton, within its typos,
@@ -414,6 +494,12 @@ func (e *Bleve) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 		}
 		return idx.Batch(b)
 	})
+	// Read the new index's facet values before it serves (writes still
+	// arriving get theirs read by the next write or search).
+	facets := newFacetColumns()
+	if err == nil {
+		_ = warmFacets(idx, facets)
+	}
 	e.mu.Lock()
 	e.building = nil
 	if err != nil {
@@ -427,7 +513,7 @@ func (e *Bleve) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 		return err
 	}
 	old, oldGen := e.idx, e.gen
-	e.idx, e.gen = idx, gen
+	e.idx, e.gen, e.facets = idx, gen, facets
 	e.mu.Unlock()
 	old.Close()
 	_ = os.RemoveAll(filepath.Join(e.dir, oldGen))
