@@ -202,14 +202,17 @@ func (h *Handler) volunteers(w http.ResponseWriter, r *http.Request) {
 	}
 	started := false
 	var cw *csv.Writer
+	start := func() {
+		started = true
+		csvHeaders(w, "volunteers", time.Now())
+		cw = csv.NewWriter(w)
+		_ = cw.Write(volunteerColumns)
+	}
 	flusher, _ := w.(http.Flusher)
 	n := 0
 	err := h.Volunteers.ExportVolunteers(r.Context(), region, func(v *hub.ExportedVolunteer) error {
 		if !started {
-			started = true
-			csvHeaders(w, "volunteers", time.Now())
-			cw = csv.NewWriter(w)
-			_ = cw.Write(volunteerColumns)
+			start()
 		}
 		hours := ""
 		if v.TotalHours > 0 {
@@ -243,9 +246,7 @@ func (h *Handler) volunteers(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	if !started {
-		csvHeaders(w, "volunteers", time.Now())
-		cw = csv.NewWriter(w)
-		_ = cw.Write(volunteerColumns)
+		start() // no volunteers: the header alone
 	}
 	cw.Flush()
 }

@@ -156,18 +156,21 @@ func (l *lattice) code(dim int, v []byte) int {
 func (l *lattice) add(value float64, vals [][]int) {
 	for si, set := range l.sets {
 		var codes [3]int
-		var walk func(i int)
-		walk = func(i int) {
-			if i == len(set) {
-				l.touched[key(si, codes)] += value
-				return
-			}
-			for _, c := range vals[set[i]] {
-				codes[i] = c
-				walk(i + 1)
-			}
-		}
-		walk(0)
+		l.reach(si, set, vals, 0, &codes, value)
+	}
+}
+
+// reach adds value to every combination of vals over set from position i
+// on, codes holding the values chosen before i. (A method rather than a
+// closure: this runs for every fact and every set of dimensions.)
+func (l *lattice) reach(si int, set []int, vals [][]int, i int, codes *[3]int, value float64) {
+	if i == len(set) {
+		l.touched[key(si, *codes)] += value
+		return
+	}
+	for _, c := range vals[set[i]] {
+		codes[i] = c
+		l.reach(si, set, vals, i+1, codes, value)
 	}
 }
 

@@ -309,17 +309,6 @@ func (s *StatisticsService) RollupCells(ctx context.Context, m hub.Measure, dims
 	return s.readCells(ctx, buildID, m, dims, nil)
 }
 
-// StatisticsAsOf returns the snapshot time of the current build, and
-// false when there is none.
-func (s *StatisticsService) StatisticsAsOf(ctx context.Context) (time.Time, bool, error) {
-	var t time.Time
-	err := s.db.Pool.QueryRow(ctx, `SELECT as_of FROM stat_builds WHERE is_current`).Scan(&t)
-	if err == pgx.ErrNoRows {
-		return t, false, nil
-	}
-	return t, err == nil, err
-}
-
 // Statistics answers q from the current build; with no build yet, it
 // builds one first.
 func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuery, reveal bool) (*hub.Statistics, error) {
@@ -350,17 +339,21 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 	var order []rowKey
 	// Every grouping of every measure, read in one round trip.
 	batch := &pgx.Batch{}
+	var dimsOf [][]hub.Dimension // the cells' dimensions, in the order queued
 	for _, grouping := range groupings {
 		for _, m := range q.Measures {
-			sql, args, _ := cellsQuery(buildID, m, grouping, q.Filter.Equal)
+			sql, args, dims := cellsQuery(buildID, m, grouping, q.Filter.Equal)
 			batch.Queue(sql, args...)
+			dimsOf = append(dimsOf, dims)
 		}
 	}
 	results := s.db.Pool.SendBatch(ctx, batch)
 	defer results.Close()
-	for _, grouping := range groupings {
+	next := 0
+	for range groupings {
 		for mi, m := range q.Measures {
-			_, _, dims := cellsQuery(buildID, m, grouping, q.Filter.Equal)
+			dims := dimsOf[next]
+			next++
 			rs, err := results.Query()
 			if err != nil {
 				return nil, fmt.Errorf("read statistics: %w", err)
@@ -427,24 +420,15 @@ func newRow(keys []*string, measures int) *hub.StatisticsRow {
 
 // currentBuild returns the current build, building the first one if there
 // is none yet (a fresh hub, before the workers have run).
-func (s *StatisticsService) currentBuild(ctx context.Context) (int64, time.Time, error) {
-	var id int64
-	var asOf time.Time
-	err := s.db.Pool.QueryRow(ctx, `SELECT id, as_of FROM stat_builds WHERE is_current`).Scan(&id, &asOf)
+func (s *StatisticsService) currentBuild(ctx context.Context) (id int64, asOf time.Time, err error) {
+	const sql = `SELECT id, as_of FROM stat_builds WHERE is_current`
+	err = s.db.Pool.QueryRow(ctx, sql).Scan(&id, &asOf)
 	if err == pgx.ErrNoRows {
-		b, err := s.RebuildStatistics(ctx)
-		if err != nil {
+		if _, err = s.RebuildStatistics(ctx); err != nil {
 			return 0, asOf, err
 		}
-		return s.currentBuildAfter(ctx, b)
+		err = s.db.Pool.QueryRow(ctx, sql).Scan(&id, &asOf)
 	}
-	return id, asOf, err
-}
-
-func (s *StatisticsService) currentBuildAfter(ctx context.Context, _ *hub.RollupBuild) (int64, time.Time, error) {
-	var id int64
-	var asOf time.Time
-	err := s.db.Pool.QueryRow(ctx, `SELECT id, as_of FROM stat_builds WHERE is_current`).Scan(&id, &asOf)
 	return id, asOf, err
 }
 
@@ -516,13 +500,12 @@ func fillKeys(q hub.StatisticsQuery, rows map[string]*hub.StatisticsRow) [][]*st
 		if r.Keys[ti] == nil {
 			continue
 		}
-		if p := *r.Keys[ti]; true {
-			if q.Filter.From == "" {
-				from = minStr(from, p)
-			}
-			if q.Filter.To == "" {
-				to = maxStr(to, p)
-			}
+		p := *r.Keys[ti]
+		if q.Filter.From == "" {
+			from = minStr(from, p)
+		}
+		if q.Filter.To == "" {
+			to = maxStr(to, p)
 		}
 		k := slices.Clone(r.Keys)
 		k[ti] = nil

@@ -31,10 +31,16 @@ func (e *Enqueuer) Ping() error { return e.client.Ping() }
 func (e *Enqueuer) EnqueueBatch(ctx context.Context, batchID string) (bool, error) {
 	task, opts := NewBatchProcessTask(batchID)
 	_, err := e.client.EnqueueContext(ctx, task, opts...)
-	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+	if isDuplicate(err) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// isDuplicate reports whether an enqueue was refused because the task (or
+// a unique copy of it) already exists.
+func isDuplicate(err error) bool {
+	return errors.Is(err, asynq.ErrDuplicateTask) || errors.Is(err, asynq.ErrTaskIDConflict)
 }
 
 // RescueBatch makes sure a lost batch has a task that will run, and

@@ -71,7 +71,7 @@ func NewSourcePullTask(source string) (*asynq.Task, []asynq.Option) {
 func (e *Enqueuer) EnqueuePull(ctx context.Context, source string) (bool, error) {
 	task, opts := NewSourcePullTask(source)
 	_, err := e.client.EnqueueContext(ctx, task, opts...)
-	if errors.Is(err, asynq.ErrDuplicateTask) || errors.Is(err, asynq.ErrTaskIDConflict) {
+	if isDuplicate(err) {
 		return false, nil
 	}
 	return err == nil, err

@@ -2,7 +2,6 @@ package workers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -67,8 +66,4 @@ func (e *Enqueuer) EnqueueStatsRebuild(ctx context.Context) error {
 		return nil
 	}
 	return err
-}
-
-func isDuplicate(err error) bool {
-	return errors.Is(err, asynq.ErrDuplicateTask) || errors.Is(err, asynq.ErrTaskIDConflict)
 }
