@@ -1,7 +1,7 @@
 # Birgemiz Hub. CI (.ci/run) calls these targets.
 GO ?= go
 
-.PHONY: help generate verify lint test bench demo build
+.PHONY: help generate verify lint test bench demo build coldstart
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -28,3 +28,6 @@ build: ## build the hub binary
 
 demo: ## load the demo data and serve it (the README's first command)
 	$(GO) run ./cmd/hub demo
+
+coldstart: ## time the README's first command on empty caches and a new database (scripts/coldstart)
+	scripts/coldstart 3
