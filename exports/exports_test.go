@@ -42,7 +42,7 @@ func setup(t *testing.T, volunteers int) *fixture {
 	log := slog.New(slog.DiscardHandler)
 	mux := http.NewServeMux()
 	h := &exports.Handler{Statistics: f.stats, Volunteers: postgres.NewVolunteerService(db), Log: log}
-	h.Register(mux, func(next http.Handler) http.Handler { return graph.WithPrincipal(auth, log, next) })
+	h.Register(mux, func(next http.Handler) http.Handler { return graph.WithPrincipal(auth, nil, log, next) })
 	f.handler = mux
 	return f
 }

@@ -25,6 +25,7 @@ import (
 
 	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/ingest"
+	"github.com/birgemiz/hub/internal/ratelimit"
 )
 
 // Limits on a push, by default.
@@ -42,6 +43,9 @@ type Handler struct {
 	// and the batch stays stored: the reconciler enqueues it later.
 	Enqueue func(ctx context.Context, batchID string) error
 	Log     *slog.Logger
+	// Limiter, when set, limits each source's pushes and receipt reads
+	// (its push allowance) and the failed tokens per client address.
+	Limiter *ratelimit.Limiter
 
 	MaxBody         int64
 	MaxDecompressed int64
@@ -97,13 +101,38 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// authenticate returns the source of the request's bearer token.
-func (h *Handler) authenticate(r *http.Request) (*hub.Source, error) {
+// authenticate returns the source of the request's bearer token and
+// spends one request of its push allowance. With a Limiter, a token that
+// is not valid spends one of the client address's failed credentials, and
+// once those are spent the address's tokens are refused (429) unread. The
+// allowance's X-RateLimit headers go on w.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (*hub.Source, error) {
 	token, ok := BearerToken(r)
 	if !ok {
 		return nil, fail(http.StatusUnauthorized, "unauthorized", "send the source's token as Authorization: Bearer <token>")
 	}
-	return h.Sources.AuthenticateSource(r.Context(), token)
+	if h.Limiter != nil {
+		if d := h.Limiter.CredentialsBlocked(r); !d.Allowed {
+			d.SetHeaders(w.Header())
+			return nil, fail(http.StatusTooManyRequests, "rate_limited", "%s", d.Message("failed credentials from this address"))
+		}
+	}
+	src, err := h.Sources.AuthenticateSource(r.Context(), token)
+	if err != nil {
+		if h.Limiter != nil && hub.ErrorCode(err) == hub.EUNAUTHORIZED {
+			h.Limiter.CredentialsFailed(r).SetHeaders(w.Header())
+		}
+		return nil, err
+	}
+	if h.Limiter != nil {
+		d := h.Limiter.Push(r.Context(), src.Name)
+		d.SetHeaders(w.Header())
+		if !d.Allowed {
+			return nil, fail(http.StatusTooManyRequests, "rate_limited", "%s; nothing was stored, send it again then",
+				d.Message(fmt.Sprintf("the feed API of source %q", src.Name)))
+		}
+	}
+	return src, nil
 }
 
 // BearerToken returns the token of an Authorization: Bearer header.
@@ -116,7 +145,7 @@ func BearerToken(r *http.Request) (string, bool) {
 }
 
 func (h *Handler) push(w http.ResponseWriter, r *http.Request) {
-	b, replayed, err := h.store(r)
+	b, replayed, err := h.store(w, r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -130,9 +159,9 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request) {
 
 // store checks, stores and enqueues a pushed body. Nothing is stored
 // unless the token, the signature and the body all pass.
-func (h *Handler) store(r *http.Request) (*hub.Batch, bool, error) {
+func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, bool, error) {
 	ctx := r.Context()
-	src, err := h.authenticate(r)
+	src, err := h.authenticate(w, r)
 	if err != nil {
 		return nil, false, err
 	}
@@ -320,7 +349,7 @@ func receiptOf(b *hub.Batch, errs []hub.RecordError, truncated bool) receipt {
 }
 
 func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
-	src, err := h.authenticate(r)
+	src, err := h.authenticate(w, r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/feedapi"
+	"github.com/birgemiz/hub/internal/ratelimit"
 	"github.com/birgemiz/hub/internal/testutil"
 	"github.com/birgemiz/hub/postgres"
 )
@@ -31,7 +34,9 @@ type env struct {
 	creds    map[string]*hub.SourceCredentials
 }
 
-func setup(t *testing.T) *env {
+// setup starts the feed API on a new database, with a rate limiter if one
+// is given.
+func setup(t *testing.T, limiter ...*ratelimit.Limiter) *env {
 	t.Helper()
 	db := testutil.NewDB(t)
 	e := &env{db: db, sources: postgres.NewSourceService(db), creds: map[string]*hub.SourceCredentials{}}
@@ -44,6 +49,9 @@ func setup(t *testing.T) *env {
 	}
 	h := &feedapi.Handler{Sources: e.sources, Batches: postgres.NewBatchService(db), Log: slog.New(slog.DiscardHandler),
 		Enqueue: func(context.Context, string) error { e.enqueued.Add(1); return nil }, MaxBody: 4 << 20, MaxDecompressed: 4 << 20}
+	if len(limiter) > 0 {
+		h.Limiter = limiter[0]
+	}
 	mux := http.NewServeMux()
 	h.Register(mux)
 	srv := httptest.NewServer(mux)
@@ -315,5 +323,62 @@ func TestAPIKeysDoNotPush(t *testing.T) {
 	}
 	if n := e.batches(t); n != 0 {
 		t.Fatalf("refused pushes stored %d batches", n)
+	}
+}
+
+// A source's pushes and receipt reads spend its push allowance, counted in
+// Redis. Over it, a push is answered 429 with Retry-After and nothing is
+// stored; another source keeps its own allowance. Made-up tokens spend the
+// address's failed credentials, and once those are spent its tokens are
+// refused unread.
+func TestRateLimits(t *testing.T) {
+	testutil.Redis(t, testutil.RedisDBFeedAPI)
+	rdb := redis.NewClient(&redis.Options{Addr: testutil.RedisAddr(), DB: testutil.RedisDBFeedAPI})
+	t.Cleanup(func() { rdb.Close() })
+	rates := ratelimit.Rates{ratelimit.Push: {Requests: 3, Per: time.Minute}, ratelimit.Unauthenticated: {Requests: 2, Per: time.Minute}}
+	e := setup(t, ratelimit.New(rdb, rates, nil, slog.New(slog.DiscardHandler)))
+	limits := func(h http.Header) string {
+		return h.Get("X-RateLimit-Limit") + "/" + h.Get("X-RateLimit-Remaining") + "/" + h.Get("Retry-After")
+	}
+
+	status, body, hdr := e.do(t, push{})
+	if status != http.StatusAccepted || limits(hdr) != "3/2/" {
+		t.Fatalf("push 1: %d %v, limits %s", status, body, limits(hdr))
+	}
+	req, _ := http.NewRequest("GET", e.url+"/v1/batches/"+body["batch_id"].(string), nil)
+	req.Header.Set("Authorization", "Bearer "+e.creds["akmola-portal"].Token)
+	if status, body, hdr := send(t, req); status != http.StatusOK || limits(hdr) != "3/1/" {
+		t.Fatalf("receipt: %d %v, limits %s", status, body, limits(hdr))
+	}
+	if status, body, hdr := e.do(t, push{}); status != http.StatusAccepted || limits(hdr) != "3/0/" {
+		t.Fatalf("push 2: %d %v, limits %s", status, body, limits(hdr))
+	}
+	status, body, hdr = e.do(t, push{})
+	retry, _ := strconv.Atoi(hdr.Get("Retry-After"))
+	errBody, _ := body["error"].(map[string]any)
+	if status != http.StatusTooManyRequests || retry < 1 || retry > 21 || errBody["code"] != "rate_limited" ||
+		!strings.Contains(errBody["message"].(string), `the feed API of source "akmola-portal" allows 3 requests per minute`) {
+		t.Errorf("push 3: %d %v, Retry-After %q", status, body, hdr.Get("Retry-After"))
+	}
+	if n := e.batches(t); n != 2 || e.enqueued.Load() != 2 {
+		t.Errorf("after a refused push: %d batches stored, %d enqueued; want 2, 2", n, e.enqueued.Load())
+	}
+	if status, body, _ := e.do(t, push{source: "almaty-portal"}); status != http.StatusAccepted {
+		t.Errorf("another source: %d %v", status, body)
+	}
+
+	for i := range 2 {
+		status, body, hdr := e.do(t, push{token: hub.SourceTokenPrefix + "forged" + strconv.Itoa(i)})
+		if status != http.StatusUnauthorized || limits(hdr) != "2/"+strconv.Itoa(1-i)+"/" {
+			t.Errorf("forged token %d: %d %v, limits %s", i+1, status, body, limits(hdr))
+		}
+	}
+	status, body, hdr = e.do(t, push{source: "almaty-portal"})
+	if status != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" ||
+		!strings.Contains(fmt.Sprint(body), "failed credentials from this address") {
+		t.Errorf("a valid token from the address after 2 failures: %d %v", status, body)
+	}
+	if n := e.batches(t); n != 3 {
+		t.Errorf("%d batches stored, want 3", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/internal/ratelimit"
 )
 
 // Authenticator finds the caller of a bearer token. *hub.Authenticator is
@@ -22,26 +23,36 @@ type Authenticator interface {
 // roles are checked where data is served, by hub.Principal.Require. A
 // failure to check the token (the database is down) is logged and answered
 // 503, never 401, which would make the client discard a good credential.
-func WithPrincipal(auth Authenticator, log *slog.Logger, next http.Handler) http.Handler {
+//
+// With a limiter, each 401 spends one of the client address's failed
+// credentials and carries that allowance's X-RateLimit headers; once it is
+// spent, the address's tokens are answered 429 without being looked up.
+func WithPrincipal(auth Authenticator, limiter *ratelimit.Limiter, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearer(r)
 		if !ok {
 			next.ServeHTTP(w, r.WithContext(hub.WithPrincipal(r.Context(), hub.Principal{Role: hub.RoleAnonymous})))
 			return
 		}
+		if limiter != nil {
+			if d := limiter.CredentialsBlocked(r); !d.Allowed {
+				d.SetHeaders(w.Header())
+				writeError(w, http.StatusTooManyRequests, CodeRateLimited, d.Message("failed credentials from this address"))
+				return
+			}
+		}
 		p, err := auth.Authenticate(r.Context(), token)
 		switch {
 		case hub.ErrorCode(err) == hub.EUNAUTHORIZED:
-			w.Header().Set("Content-Type", "application/json")
+			if limiter != nil {
+				limiter.CredentialsFailed(r).SetHeaders(w.Header())
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="birgemiz-hub"`)
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"errors":[{"message":"the bearer token is not valid","extensions":{"code":"UNAUTHENTICATED"}}]}`))
+			writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "the bearer token is not valid")
 			return
 		case err != nil:
 			log.ErrorContext(r.Context(), "checking a bearer token failed", "err", err)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(`{"errors":[{"message":"internal error: the credential could not be checked; try again","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`))
+			writeError(w, http.StatusServiceUnavailable, CodeInternal, "internal error: the credential could not be checked; try again")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(hub.WithPrincipal(r.Context(), p)))

@@ -56,7 +56,7 @@ func setupAuth(t *testing.T, e *env) *authFixture {
 		f.tokens[k.Name] = token
 	}
 	f.auth = &hub.Authenticator{Keys: f.keys, Sources: sources}
-	f.handler = graph.WithPrincipal(f.auth, slog.New(slog.DiscardHandler), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.handler = graph.WithPrincipal(f.auth, nil, slog.New(slog.DiscardHandler), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.seen = hub.PrincipalFrom(r.Context())
 	}))
 	return f
@@ -141,7 +141,7 @@ func (failingAuth) Authenticate(context.Context, string) (hub.Principal, error) 
 // to throw its key away.
 func TestWithPrincipal_FailureIsNot401(t *testing.T) {
 	t.Parallel()
-	h := graph.WithPrincipal(failingAuth{}, slog.New(slog.DiscardHandler), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+	h := graph.WithPrincipal(failingAuth{}, nil, slog.New(slog.DiscardHandler), http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		t.Error("handler reached")
 	}))
 	r := httptest.NewRequest("POST", "/graphql", nil)

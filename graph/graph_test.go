@@ -62,7 +62,7 @@ func setup(t *testing.T) *env {
 	// than 1 ms and split a batch in two, which would make the statement
 	// counts below flaky. An N+1 still shows as one statement per row.
 	opts := graph.HandlerOptions{LoaderWait: 10 * time.Millisecond}
-	h := graph.WithPrincipal(auth, slog.New(slog.DiscardHandler), graph.NewHandler(r, slog.New(slog.DiscardHandler), opts))
+	h := graph.WithPrincipal(auth, nil, slog.New(slog.DiscardHandler), graph.NewHandler(r, slog.New(slog.DiscardHandler), opts))
 	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db, indexer: ix, r: r}
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/birgemiz/hub/internal/ratelimit"
 )
 
 // HandlerOptions tune the GraphQL handler. Zero values mean the defaults,
@@ -45,7 +47,7 @@ type HandlerOptions struct {
 	PersistedOnly bool
 
 	// RateLimiter limits requests per caller; nil means no rate limits.
-	RateLimiter *RateLimiter
+	RateLimiter *ratelimit.Limiter
 }
 
 func (o *HandlerOptions) defaults() {
@@ -108,10 +110,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	var h http.Handler = WithLoaders(r, opts.LoaderWait, srv)
 	h = withTimeout(opts.Timeout, h)
 	h = limitRequest(opts.MaxBodyBytes, h)
-	if opts.RateLimiter != nil {
-		h = opts.RateLimiter.Wrap(h)
-	}
-	return h
+	return RateLimited(opts.RateLimiter, h)
 }
 
 // NewExplorer returns the interactive GraphiQL explorer for the endpoint.

@@ -72,9 +72,10 @@ func setupLimits(t *testing.T, opts graph.HandlerOptions) *limitEnv {
 }
 
 // newHandler is another replica of the endpoint over the same database.
+// Its rate limiter, if any, also counts failed credentials, as in cmd/hub.
 func (e *limitEnv) newHandler(opts graph.HandlerOptions) http.Handler {
 	log := slog.New(slog.DiscardHandler)
-	return graph.WithPrincipal(e.auth, log, graph.NewHandler(e.r, log, opts))
+	return graph.WithPrincipal(e.auth, opts.RateLimiter, log, graph.NewHandler(e.r, log, opts))
 }
 
 // answer is an HTTP answer of the endpoint.

@@ -107,6 +107,11 @@ func (c *persistedQueries) redisFailed(ctx context.Context, err error) {
 	c.log.ErrorContext(ctx, "persisted queries: Redis unreachable; using this replica's copies", "retry_in", redisRetry, "err", err)
 }
 
+// redisRetry is how long the persisted queries keep to this replica's
+// copies after Redis failed, so an outage does not add a Redis timeout to
+// every request.
+const redisRetry = 5 * time.Second
+
 const pendingExtension = "hub.PendingPersistedQuery"
 
 type pendingQuery struct{ hash, query string }

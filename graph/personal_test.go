@@ -407,7 +407,7 @@ func TestPersonal_NeverLogged(t *testing.T) {
 	gid := e.volunteerGID(t, "v1")
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := graph.WithPrincipal(f.auth, log, graph.NewHandler(e.r, log, graph.HandlerOptions{}))
+	h := graph.WithPrincipal(f.auth, nil, log, graph.NewHandler(e.r, log, graph.HandlerOptions{}))
 	query := fmt.Sprintf(`{"query":"{ volunteer(id: \"%s\") { personal { fullName phone email iin birthDate consentRef } } }"}`, gid)
 	do := func(token string) string {
 		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(query))

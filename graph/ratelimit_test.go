@@ -15,6 +15,7 @@ import (
 
 	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/graph"
+	"github.com/birgemiz/hub/internal/ratelimit"
 	"github.com/birgemiz/hub/internal/testutil"
 	"github.com/birgemiz/hub/postgres"
 )
@@ -30,10 +31,10 @@ func redisClient(t *testing.T) *redis.Client {
 	return c
 }
 
-func testRates(anonymous, researcher int) map[hub.Role]graph.Rate {
-	rates := graph.DefaultRates()
-	rates[hub.RoleAnonymous] = graph.Rate{Requests: anonymous, Per: time.Minute}
-	rates[hub.RoleResearcher] = graph.Rate{Requests: researcher, Per: time.Minute}
+func testRates(anonymous, researcher int) ratelimit.Rates {
+	rates := ratelimit.DefaultRates()
+	rates[string(hub.RoleAnonymous)] = ratelimit.Rate{Requests: anonymous, Per: time.Minute}
+	rates[string(hub.RoleResearcher)] = ratelimit.Rate{Requests: researcher, Per: time.Minute}
 	return rates
 }
 
@@ -75,8 +76,8 @@ func TestRateLimitSharedAcrossReplicas(t *testing.T) {
 	rdb := redisClient(t)
 	log := slog.New(slog.DiscardHandler)
 	rates := testRates(3, 5)
-	e := setupLimits(t, graph.HandlerOptions{RateLimiter: graph.NewRateLimiter(rdb, rates, nil, log)})
-	replicas := []http.Handler{e.handler, e.newHandler(graph.HandlerOptions{RateLimiter: graph.NewRateLimiter(rdb, rates, nil, log)})}
+	e := setupLimits(t, graph.HandlerOptions{RateLimiter: ratelimit.New(rdb, rates, nil, log)})
+	replicas := []http.Handler{e.handler, e.newHandler(graph.HandlerOptions{RateLimiter: ratelimit.New(rdb, rates, nil, log)})}
 	token, err := postgres.NewKeyService(e.db).CreateKey(context.Background(), &hub.APIKey{Name: "kimep", Role: hub.RoleResearcher})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +141,7 @@ func TestRateLimitWithRedisDown(t *testing.T) {
 	t.Parallel()
 	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { down.Close() })
-	e := setupLimits(t, graph.HandlerOptions{RateLimiter: graph.NewRateLimiter(down, testRates(3, 5), nil, slog.New(slog.DiscardHandler))})
+	e := setupLimits(t, graph.HandlerOptions{RateLimiter: ratelimit.New(down, testRates(3, 5), nil, slog.New(slog.DiscardHandler))})
 	start := time.Now()
 	for i := range 3 {
 		expectAllowed(t, fmt.Sprintf("request %d with Redis down", i+1), call(t, e.handler, "203.0.113.7:1", ""), 3, 2-i)
@@ -157,7 +158,7 @@ func TestRateLimitWithRedisDown(t *testing.T) {
 func TestRateLimitClientAddressBehindProxy(t *testing.T) {
 	t.Parallel()
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
-	e := setupLimits(t, graph.HandlerOptions{RateLimiter: graph.NewRateLimiter(nil, testRates(2, 5), trusted, slog.New(slog.DiscardHandler))})
+	e := setupLimits(t, graph.HandlerOptions{RateLimiter: ratelimit.New(nil, testRates(2, 5), trusted, slog.New(slog.DiscardHandler))})
 	const xff = "X-Forwarded-For"
 
 	expectAllowed(t, "client A via proxy 1", call(t, e.handler, "10.0.0.5:1", "", xff, "203.0.113.1"), 2, 1)
@@ -172,27 +173,41 @@ func TestRateLimitClientAddressBehindProxy(t *testing.T) {
 	expectLimited(t, "untrusted peer, another forged header", call(t, e.handler, "192.0.2.50:1", "", xff, "203.0.113.200"), 2)
 }
 
-func TestParseRates(t *testing.T) {
-	t.Parallel()
-	rates, err := graph.ParseRates(" anonymous=30/m, admin=100/s ,dashboard=5000/h")
+// Bearer tokens that are not valid spend the client address's allowance of
+// failed credentials, so a flood of made-up tokens cannot bypass the
+// anonymous limit. Each 401 carries that allowance's headers; once it is
+// spent, the address's tokens are refused with 429 without a lookup (no
+// SQL), valid ones included, until it refills. Other addresses, and
+// requests without a token, are unaffected.
+func TestRateLimitFailedCredentials(t *testing.T) {
+	rdb := redisClient(t)
+	rates := testRates(5, 5)
+	rates[ratelimit.Unauthenticated] = ratelimit.Rate{Requests: 3, Per: time.Minute}
+	e := setupLimits(t, graph.HandlerOptions{RateLimiter: ratelimit.New(rdb, rates, nil, slog.New(slog.DiscardHandler))})
+	token, err := postgres.NewKeyService(e.db).CreateKey(context.Background(), &hub.APIKey{Name: "kimep", Role: hub.RoleResearcher})
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := graph.DefaultRates()
-	for role, want := range map[hub.Role]graph.Rate{
-		hub.RoleAnonymous: {30, time.Minute}, hub.RoleAdmin: {100, time.Second}, hub.RoleDashboard: {5000, time.Hour},
-		hub.RoleResearcher: def[hub.RoleResearcher], hub.RolePlatform: def[hub.RolePlatform],
-	} {
-		if rates[role] != want {
-			t.Errorf("%s: %v, want %v", role, rates[role], want)
+	const addr = "203.0.113.7:41000"
+	for i := range 3 {
+		a := call(t, e.handler, addr, fmt.Sprintf("%sforged%d", hub.KeyTokenPrefix, i))
+		if a.status != http.StatusUnauthorized || !a.only(graph.CodeUnauthenticated) ||
+			a.header.Get("X-RateLimit-Limit") != "3" || a.header.Get("X-RateLimit-Remaining") != strconv.Itoa(2-i) {
+			t.Errorf("forged token %d: %s, X-RateLimit-Limit %q, X-RateLimit-Remaining %q; want 401 with 3, %d", i+1, a,
+				a.header.Get("X-RateLimit-Limit"), a.header.Get("X-RateLimit-Remaining"), 2-i)
 		}
 	}
-	if def[hub.RoleAnonymous].Requests >= def[hub.RoleResearcher].Requests || def[hub.RoleDashboard].Requests >= def[hub.RoleAdmin].Requests {
-		t.Errorf("defaults must rise from anonymous to admin: %v", def)
-	}
-	for _, bad := range []string{"anonymous", "anonymous=0/m", "anonymous=10/d", "robot=5/m", "admin=x/m", "anonymous=10"} {
-		if _, err := graph.ParseRates(bad); err == nil {
-			t.Errorf("%q accepted", bad)
+	e.counter.Reset()
+	for _, tok := range []string{hub.KeyTokenPrefix + "forged9", hub.SourceTokenPrefix + "forged", token} {
+		a := call(t, e.handler, addr, tok)
+		expectLimited(t, "a token from the address after 3 failures", a, 3)
+		if len(a.Errors) > 0 && !strings.Contains(a.Errors[0].Message, "failed credentials from this address allows 3 requests per minute") {
+			t.Errorf("message: %q", a.Errors[0].Message)
 		}
 	}
+	if n := len(e.counter.Statements()); n > 0 {
+		t.Errorf("refused tokens ran %d SQL statements", n)
+	}
+	expectAllowed(t, "no token, same address", call(t, e.handler, addr, ""), 5, 4)
+	expectAllowed(t, "the key from another address", call(t, e.handler, "198.51.100.9:1", token), 5, 4)
 }

@@ -6,13 +6,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/birgemiz/hub/graph"
+	"github.com/birgemiz/hub/internal/ratelimit"
 )
 
 // graphOptions are the GraphQL handler's limits from the configuration,
 // with a Redis client of its own for the rate limits and the persisted
 // queries the replicas share. Its timeouts are short: when Redis is slow
 // or down the rate limiter falls back to this replica's memory rather
-// than hold requests up (graph.RateLimiter).
+// than hold requests up (ratelimit.Limiter).
 func (m *Main) graphOptions() graph.HandlerOptions {
 	rdb := redis.NewClient(&redis.Options{
 		Addr: m.Config.RedisAddr, DB: m.Config.RedisDB, Password: m.Config.RedisPass,
@@ -29,6 +30,6 @@ func (m *Main) graphOptions() graph.HandlerOptions {
 		MaxCost: c.MaxCost, MaxDepth: c.MaxDepth, MaxFields: c.MaxFields, MaxTokens: c.MaxTokens,
 		MaxBodyBytes: c.MaxBodyBytes, Timeout: c.QueryTimeout,
 		Redis: rdb, PersistedTTL: c.PersistedTTL, PersistedOnly: c.PersistedOnly,
-		RateLimiter: graph.NewRateLimiter(rdb, c.RateLimits, c.TrustedProxies, m.Log.With("component", "ratelimit")),
+		RateLimiter: ratelimit.New(rdb, c.RateLimits, c.TrustedProxies, m.Log.With("component", "ratelimit")),
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/graph"
+	"github.com/birgemiz/hub/internal/ratelimit"
 	"github.com/birgemiz/hub/workers"
 )
 
@@ -39,16 +39,16 @@ type Config struct {
 	RetryDelay        time.Duration // HUB_RETRY_DELAY: wait before a failed task runs again; 0 means asynq's backoff
 
 	// The limits of the public GraphQL endpoint (SECURITY.md).
-	MaxCost        int                     // HUB_MAX_COST: cost limit of one operation (≈ records it may load)
-	MaxDepth       int                     // HUB_MAX_DEPTH: how deeply fields may nest
-	MaxFields      int                     // HUB_MAX_FIELDS: fields one operation may select, aliases included
-	MaxTokens      int                     // HUB_MAX_TOKENS: the parser's token limit
-	MaxBodyBytes   int64                   // HUB_MAX_BODY_BYTES: largest request body
-	QueryTimeout   time.Duration           // HUB_QUERY_TIMEOUT: how long one GraphQL request may run
-	RateLimits     map[hub.Role]graph.Rate // HUB_RATE_LIMITS: requests per key (per address when anonymous), by role
-	TrustedProxies []netip.Prefix          // HUB_TRUSTED_PROXIES: whose X-Forwarded-For names the client
-	PersistedOnly  bool                    // HUB_PERSISTED_QUERIES_ONLY: anonymous callers run persisted queries only
-	PersistedTTL   time.Duration           // HUB_PERSISTED_QUERY_TTL: how long an unused persisted query is kept
+	MaxCost        int             // HUB_MAX_COST: cost limit of one operation (≈ records it may load)
+	MaxDepth       int             // HUB_MAX_DEPTH: how deeply fields may nest
+	MaxFields      int             // HUB_MAX_FIELDS: fields one operation may select, aliases included
+	MaxTokens      int             // HUB_MAX_TOKENS: the parser's token limit
+	MaxBodyBytes   int64           // HUB_MAX_BODY_BYTES: largest request body
+	QueryTimeout   time.Duration   // HUB_QUERY_TIMEOUT: how long one GraphQL request may run
+	RateLimits     ratelimit.Rates // HUB_RATE_LIMITS: requests per key (per address when anonymous) by role, pushes per source, failed credentials per address
+	TrustedProxies []netip.Prefix  // HUB_TRUSTED_PROXIES: whose X-Forwarded-For names the client
+	PersistedOnly  bool            // HUB_PERSISTED_QUERIES_ONLY: anonymous callers run persisted queries only
+	PersistedTTL   time.Duration   // HUB_PERSISTED_QUERY_TTL: how long an unused persisted query is kept
 }
 
 // configVars documents every variable for `hub help` and the README.
@@ -76,19 +76,10 @@ var configVars = [][3]string{
 	{"HUB_MAX_TOKENS", strconv.Itoa(graph.DefaultMaxTokens), "the GraphQL parser's token limit"},
 	{"HUB_MAX_BODY_BYTES", strconv.Itoa(graph.DefaultMaxBodyBytes), "largest GraphQL request body in bytes; larger ones are answered 413"},
 	{"HUB_QUERY_TIMEOUT", graph.DefaultTimeout.String(), "how long one GraphQL request may run; then its resolvers and SQL are cancelled and it answers TIMEOUT"},
-	{"HUB_RATE_LIMITS", formatRates(graph.DefaultRates()), "requests per API key (per client address without a key, per source for a source's token), by role, per s, m or h; roles left out keep their default. Counted in Redis, so they hold across replicas"},
+	{"HUB_RATE_LIMITS", ratelimit.DefaultRates().String(), "requests per s, m or h: per API key by role (per client address without a key, per source for a source's token); push: a source's pushes and receipt reads on the feed API; unauthenticated: failed bearer tokens per client address, after which the address's tokens are refused unread. Names left out keep their default. Counted in Redis, so they hold across replicas"},
 	{"HUB_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the load balancers in front of the hub; only from them is X-Forwarded-For believed to name the client"},
 	{"HUB_PERSISTED_QUERIES_ONLY", "false", "true: callers without an API key may run only persisted queries (APQ hashes registered by a client with a key)"},
 	{"HUB_PERSISTED_QUERY_TTL", "720h", "how long a persisted query is kept in Redis after its last use"},
-}
-
-// formatRates writes rates as HUB_RATE_LIMITS takes them, lowest role first.
-func formatRates(rates map[hub.Role]graph.Rate) string {
-	var parts []string
-	for _, role := range []hub.Role{hub.RoleAnonymous, hub.RoleResearcher, hub.RolePlatform, hub.RoleDashboard, hub.RoleAdmin} {
-		parts = append(parts, string(role)+"="+rates[role].String())
-	}
-	return strings.Join(parts, ",")
 }
 
 // LoadConfig reads the configuration from getenv, applying defaults.
@@ -234,7 +225,7 @@ func (c *Config) loadLimits(get func(string) string) error {
 	if c.PersistedOnly, err = strconv.ParseBool(get("HUB_PERSISTED_QUERIES_ONLY")); err != nil {
 		return fmt.Errorf("HUB_PERSISTED_QUERIES_ONLY must be true or false, got %q", get("HUB_PERSISTED_QUERIES_ONLY"))
 	}
-	if c.RateLimits, err = graph.ParseRates(get("HUB_RATE_LIMITS")); err != nil {
+	if c.RateLimits, err = ratelimit.ParseRates(get("HUB_RATE_LIMITS")); err != nil {
 		return fmt.Errorf("HUB_RATE_LIMITS: %w", err)
 	}
 	c.TrustedProxies = nil

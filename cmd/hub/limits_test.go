@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	hub "github.com/birgemiz/hub"
-	"github.com/birgemiz/hub/graph"
+	"github.com/birgemiz/hub/internal/ratelimit"
 )
 
 func TestConfigLimitsDefaultsAndOverrides(t *testing.T) {
@@ -28,26 +28,27 @@ func TestConfigLimitsDefaultsAndOverrides(t *testing.T) {
 		Body                        int64
 		Timeout, TTL                time.Duration
 		PersistedOnly               bool
-		Rates                       map[hub.Role]graph.Rate
+		Rates                       ratelimit.Rates
 		Proxies                     []netip.Prefix
 	}
 	got := limits{cfg.MaxCost, cfg.MaxDepth, cfg.MaxFields, cfg.MaxTokens, cfg.MaxBodyBytes, cfg.QueryTimeout, cfg.PersistedTTL,
 		cfg.PersistedOnly, cfg.RateLimits, cfg.TrustedProxies}
-	want := limits{1000, 20, 500, 10000, 1 << 20, 10 * time.Second, 30 * 24 * time.Hour, false, graph.DefaultRates(), nil}
+	want := limits{1000, 20, 500, 10000, 1 << 20, 10 * time.Second, 30 * 24 * time.Hour, false, ratelimit.DefaultRates(), nil}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
 
 	env := map[string]string{"HUB_MAX_COST": "5000", "HUB_MAX_DEPTH": "12", "HUB_MAX_FIELDS": "200", "HUB_MAX_TOKENS": "4000",
 		"HUB_MAX_BODY_BYTES": "65536", "HUB_QUERY_TIMEOUT": "3s", "HUB_PERSISTED_QUERY_TTL": "24h", "HUB_PERSISTED_QUERIES_ONLY": "true",
-		"HUB_RATE_LIMITS": "anonymous=30/m,admin=50/s", "HUB_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32"}
+		"HUB_RATE_LIMITS": "anonymous=30/m,admin=50/s,push=10/m", "HUB_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32"}
 	cfg, err = LoadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	rates := graph.DefaultRates()
-	rates[hub.RoleAnonymous] = graph.Rate{Requests: 30, Per: time.Minute}
-	rates[hub.RoleAdmin] = graph.Rate{Requests: 50, Per: time.Second}
+	rates := ratelimit.DefaultRates()
+	rates[string(hub.RoleAnonymous)] = ratelimit.Rate{Requests: 30, Per: time.Minute}
+	rates[string(hub.RoleAdmin)] = ratelimit.Rate{Requests: 50, Per: time.Second}
+	rates[ratelimit.Push] = ratelimit.Rate{Requests: 10, Per: time.Minute}
 	got = limits{cfg.MaxCost, cfg.MaxDepth, cfg.MaxFields, cfg.MaxTokens, cfg.MaxBodyBytes, cfg.QueryTimeout, cfg.PersistedTTL,
 		cfg.PersistedOnly, cfg.RateLimits, cfg.TrustedProxies}
 	want = limits{5000, 12, 200, 4000, 65536, 3 * time.Second, 24 * time.Hour, true, rates,

@@ -36,18 +36,16 @@ func (m *Main) routes() http.Handler {
 
 	auth := &hub.Authenticator{Keys: m.Services.Keys, Sources: m.Services.Sources}
 	opts := m.graphOptions()
-	gql := graph.WithPrincipal(auth, m.Log, graph.NewHandler(m.resolver(), m.Log, opts))
+	limiter := opts.RateLimiter
+	gql := graph.WithPrincipal(auth, limiter, m.Log, graph.NewHandler(m.resolver(), m.Log, opts))
 	mux := http.NewServeMux()
-	feeds := &feedapi.Handler{Sources: m.Services.Sources, Batches: m.Services.Batches, Log: m.Log,
+	feeds := &feedapi.Handler{Sources: m.Services.Sources, Batches: m.Services.Batches, Log: m.Log, Limiter: limiter,
 		Enqueue: func(ctx context.Context, id string) error { _, err := m.Queue.EnqueueBatch(ctx, id); return err }}
 	feeds.Register(mux)
 	ex := &exports.Handler{Statistics: m.Services.Statistics, Volunteers: m.Services.Volunteers, Log: m.Log}
 	// Exports count against the caller's rate limit like a GraphQL request.
 	ex.Register(mux, func(h http.Handler) http.Handler {
-		if opts.RateLimiter != nil {
-			h = opts.RateLimiter.Wrap(h)
-		}
-		return instrument("exports", graph.WithPrincipal(auth, m.Log, h))
+		return instrument("exports", graph.WithPrincipal(auth, limiter, m.Log, graph.RateLimited(limiter, h)))
 	})
 	mux.Handle("POST /graphql", instrument("graphql", gql))
 	mux.Handle("GET /graphql", instrument("graphql", gql))

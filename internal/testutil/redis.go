@@ -13,8 +13,10 @@ import (
 // parallel never see each other's queues. Tests within a package that use
 // Redis do not run in parallel with each other.
 const (
-	RedisDBWorkers = 1
-	RedisDBHub     = 2
+	RedisDBWorkers   = 1
+	RedisDBHub       = 2
+	RedisDBRateLimit = 4
+	RedisDBFeedAPI   = 5
 )
 
 // RedisAddr is the Redis server tests use: HUB_TEST_REDIS_ADDR, else local.
