@@ -77,9 +77,22 @@ func pinMatchKeyWith(ctx context.Context, q execer, keys *secretbox.Keyring) ([]
 	}
 	mac, err := keys.Open(sealed, matchKeyAAD)
 	if err != nil {
-		return nil, fmt.Errorf("the stored matching key is sealed with key %q, which HUB_SECRET_KEYS does not hold: %w", secretbox.KeyID(sealed), err)
+		id := secretbox.KeyID(sealed)
+		if keys.Has(id) {
+			return nil, fmt.Errorf("the database's matching key is sealed with key %q, and the keyring's key %q is another key: %w", id, id, err)
+		}
+		return nil, fmt.Errorf("the database's matching key is sealed with key %q, which the keyring does not hold: %w", id, err)
 	}
 	return mac, nil
+}
+
+// CheckKeys returns an error when DB.Keys cannot open the secrets the
+// database holds (checked on its matching key, stored the first time),
+// so a hub started with the wrong keyring says so at once rather than
+// failing every batch.
+func (db *DB) CheckKeys(ctx context.Context) error {
+	_, err := db.matchKeys(ctx)
+	return err
 }
 
 // resealMatchKey re-seals the stored matching key under the ring's

@@ -129,12 +129,33 @@ func (m *Main) openQueue() error {
 	return nil
 }
 
-// open opens everything a command that touches data needs.
+// open opens everything a command that touches data needs, and checks
+// that the keyring opens the database's secrets.
 func (m *Main) open(ctx context.Context) error {
 	if err := m.openDB(ctx); err != nil {
 		return err
 	}
+	if err := m.checkKeys(ctx); err != nil {
+		return err
+	}
 	return m.openQueue()
+}
+
+// checkKeys fails when the keyring is not the one that sealed the
+// database's secrets (a new HUB_DATA_DIR made a new secret.keys, or
+// HUB_SECRET_KEYS lost a key), saying where the keyring came from.
+func (m *Main) checkKeys(ctx context.Context) error {
+	err := m.DB.CheckKeys(ctx)
+	if err == nil {
+		return nil
+	}
+	from := "HUB_SECRET_KEYS"
+	if m.Config.SecretKeys == "" {
+		from = "the key file " + filepath.Join(m.Config.DataDir, "secret.keys") + " (HUB_SECRET_KEYS is empty)"
+	}
+	return fmt.Errorf("the keyring from %s cannot open the secrets in the database: %w\n"+
+		"start the hub with the keyring that sealed them: the same HUB_SECRET_KEYS, or the same HUB_DATA_DIR, as before. "+
+		"`hub personal status` lists the key ids the database needs", from, err)
 }
 
 // embeddedSearch reports whether search runs on the embedded engine.

@@ -106,6 +106,9 @@ func (m *Main) runIngest(ctx context.Context, args []string) error {
 	if err := m.openDB(ctx); err != nil {
 		return err
 	}
+	if err := m.checkKeys(ctx); err != nil {
+		return err
+	}
 	// Redis down is no reason to refuse a feed: the batch is stored, and
 	// the workers' reconciler queues it once Redis is back.
 	if err := m.openQueue(); err != nil {
@@ -194,6 +197,9 @@ func (m *Main) runSources(ctx context.Context, args []string) error {
 		if err := m.openDB(ctx); err != nil {
 			return err
 		}
+		if err := m.checkKeys(ctx); err != nil {
+			return err
+		}
 		creds, err := m.Services.Sources.RotateSourceCredentials(ctx, rest[0], *grace)
 		if err != nil {
 			return errors.New(hub.ErrorMessage(err))
@@ -246,6 +252,9 @@ func (m *Main) runSourcesAdd(ctx context.Context, args []string) error {
 			Schedule: *schedule, Mode: hub.FeedMode(*mode), Grace: *grace}
 	}
 	if err := m.openDB(ctx); err != nil {
+		return err
+	}
+	if err := m.checkKeys(ctx); err != nil {
 		return err
 	}
 	creds, err := m.Services.Sources.CreateSource(ctx, src)

@@ -25,6 +25,9 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	}
 	start := time.Now()
 	if err := m.open(ctx); err != nil {
+		if m.DB != nil && m.DB.CheckKeys(ctx) != nil {
+			return fmt.Errorf("%w; or, if the database holds only demo data, drop it (DATABASE_URL names it) and run the demo again", err)
+		}
 		return err
 	}
 	if err := m.openSearch(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"os"
 	"net/http"
 	"regexp"
 	"strings"
@@ -117,5 +118,59 @@ func TestPersonalRekeyCommand(t *testing.T) {
 	got, _ = json.Marshal(ask(dashboard))
 	if !strings.Contains(string(got), `"code":"FORBIDDEN"`) || !strings.Contains(string(got), `"personal":null`) || strings.Contains(string(got), "900203400555") {
 		t.Errorf("dashboard read: %s", got)
+	}
+}
+
+// A hub started with another keyring than the one that sealed the
+// database's secrets (here: a new HUB_DATA_DIR, so a new secret.keys)
+// refuses at start-up, naming the key and where its keyring came from,
+// instead of failing every batch; `hub personal status` still runs.
+func TestWrongKeyringRefusedAtStart(t *testing.T) {
+	base := testEnv(t)
+	dirs := map[string]string{"first": t.TempDir(), "second": t.TempDir()}
+	withDir := func(name string) func(string) string {
+		return func(k string) string {
+			if k == "HUB_DATA_DIR" {
+				return dirs[name]
+			}
+			return base(k)
+		}
+	}
+	feed := t.TempDir() + "/feed.ndjson"
+	if err := os.WriteFile(feed, []byte(`{"type":"organization","id":"o1","updated_at":"2026-01-13","data":{"name":{"ru":"Фонд"},"region":"KZ-11"}}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runHub(t, withDir("first"), "sources", "add", "seed-portal", "--kind", "regional_platform"); err != nil {
+		t.Fatalf("sources add with the first keyring: %v\n%s", err, out)
+	}
+	if out, err := runHub(t, withDir("first"), "ingest", feed, "--source", "seed-portal", "--wait=false"); err != nil {
+		t.Fatalf("ingest with the first keyring: %v\n%s", err, out)
+	}
+
+	for _, args := range [][]string{{"ingest", feed, "--source", "seed-portal", "--wait=false"}, {"worker"}, {"demo"}} {
+		out, err := runHub(t, withDir("second"), args...)
+		if err == nil {
+			t.Fatalf("%s with another keyring: no error\n%s", args[0], out)
+		}
+		msg := err.Error()
+		for _, want := range []string{dirs["second"] + "/secret.keys", `sealed with key "k1", and the keyring's key "k1" is another key`, "the same HUB_DATA_DIR"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: error %q lacks %q", args[0], msg, want)
+			}
+		}
+	}
+	// HUB_SECRET_KEYS without the key that sealed them.
+	other := "k9:" + base64.StdEncoding.EncodeToString(secretbox.Random(secretbox.KeySize))
+	_, err := runHub(t, func(k string) string {
+		if k == "HUB_SECRET_KEYS" {
+			return other
+		}
+		return withDir("first")(k)
+	}, "worker")
+	if err == nil || !strings.Contains(err.Error(), `the keyring from HUB_SECRET_KEYS cannot open`) || !strings.Contains(err.Error(), `key "k1", which the keyring does not hold`) {
+		t.Errorf("HUB_SECRET_KEYS without k1: %v", err)
+	}
+	if out, err := runHub(t, withDir("second"), "personal", "status"); err != nil || !strings.Contains(out, "k1") {
+		t.Errorf("personal status with another keyring: %v\n%s", err, out)
 	}
 }
