@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -159,6 +160,9 @@ func (q *StatisticsQuery) Validate() error {
 			return Errorf(EINVALID, "measures: %s is asked for twice", m)
 		}
 	}
+	if err := q.yearOfMonths(); err != nil {
+		return err
+	}
 	dims := q.Dimensions()
 	for i, d := range q.GroupBy {
 		if !slices.Contains(Dimensions[:], d) {
@@ -198,6 +202,27 @@ func (q *StatisticsQuery) Validate() error {
 		q.Filter.Equal[d] = norm
 	}
 	return q.validatePeriods()
+}
+
+// yearOfMonths turns a year fixed by the filter of a MONTH grouping into
+// the months' bounds, from its January to its December: "the months of
+// 2024" is one question, not a second time dimension.
+func (q *StatisticsQuery) yearOfMonths() error {
+	year, ok := q.Filter.Equal[DimYear]
+	if !ok || !slices.Contains(q.GroupBy, DimMonth) {
+		return nil
+	}
+	if q.Filter.From != "" || q.Filter.To != "" {
+		return Errorf(EINVALID, "filter: year and from/to both bound the months; give from and to alone (e.g. from 2024-04 to 2024-06)")
+	}
+	if !yearRE.MatchString(year) {
+		return Errorf(EINVALID, "filter: YEAR %q is not a year like 2024", year)
+	}
+	q.Filter.From, q.Filter.To = year, year
+	equal := maps.Clone(q.Filter.Equal)
+	delete(equal, DimYear)
+	q.Filter.Equal = equal
+	return nil
 }
 
 func (q *StatisticsQuery) validatePeriods() error {

@@ -2779,7 +2779,7 @@ input StatisticsFilter {
   region: String
   "Direction code, e.g. ECOLOGY."
   direction: String
-  "A year, e.g. 2024."
+  "A year, e.g. 2024. With a MONTH grouping: its months, January to December (as from and to)."
   year: String
   "A month, e.g. 2024-03."
   month: String

@@ -127,7 +127,7 @@ type StatisticsFilter struct {
 	Region *string `json:"region,omitempty"`
 	// Direction code, e.g. ECOLOGY.
 	Direction *string `json:"direction,omitempty"`
-	// A year, e.g. 2024.
+	// A year, e.g. 2024. With a MONTH grouping: its months, January to December (as from and to).
 	Year *string `json:"year,omitempty"`
 	// A month, e.g. 2024-03.
 	Month            *string               `json:"month,omitempty"`

@@ -253,6 +253,24 @@ func TestStatisticsAnswers(t *testing.T) {
 			t.Errorf("row %d change %s, want 0", i, val(r.Change[0]))
 		}
 	}
+	// The months of a year: a year fixed by the filter of a MONTH grouping
+	// is its January to December, and leaves room for two more dimensions.
+	bounded := hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimRegion, hub.DimMonth},
+		Filter: hub.StatisticsFilter{From: "2024-01", To: "2024-12", Equal: map[hub.Dimension]string{hub.DimDirection: "ECOLOGY"}}}
+	ofYear := bounded
+	ofYear.Filter = hub.StatisticsFilter{Equal: map[hub.Dimension]string{hub.DimDirection: "ECOLOGY", hub.DimYear: "2024"}}
+	b, y := f.query(t, bounded, true), f.query(t, ofYear, true)
+	render := func(s *hub.Statistics) string {
+		var out strings.Builder
+		for _, r := range s.Rows {
+			fmt.Fprintf(&out, "%s %s %s %s\n", str(r.Keys[0]), str(r.Keys[1]), val(r.Values[0]), val(r.Change[0]))
+		}
+		return out.String()
+	}
+	if len(b.Rows) == 0 || len(b.Rows)%12 != 0 || render(b) != render(y) {
+		t.Errorf("months of 2024 by year filter: %d rows, by from/to: %d rows (want 12 per region, equal)", len(y.Rows), len(b.Rows))
+	}
+
 	years := f.query(t, hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimYear}}, true)
 	for i := 1; i < len(years.Rows); i++ {
 		a, b := *years.Rows[i-1].Keys[0], *years.Rows[i].Keys[0]
@@ -303,6 +321,12 @@ func TestStatisticsBadInput(t *testing.T) {
 		{hub.StatisticsQuery{Measures: vol, GroupBy: []hub.Dimension{hub.DimRegion, hub.DimDirection, hub.DimGender},
 			Filter: hub.StatisticsFilter{Equal: map[hub.Dimension]string{hub.DimYear: "2024"}}}, "at most 3 dimensions"},
 		{hub.StatisticsQuery{Measures: vol, GroupBy: []hub.Dimension{hub.DimYear, hub.DimMonth}}, "YEAR and MONTH cannot be combined"},
+		{hub.StatisticsQuery{Measures: vol, GroupBy: []hub.Dimension{hub.DimMonth}, Filter: hub.StatisticsFilter{From: "2024-04",
+			Equal: map[hub.Dimension]string{hub.DimYear: "2024"}}}, "give from and to alone"},
+		{hub.StatisticsQuery{Measures: vol, GroupBy: []hub.Dimension{hub.DimMonth}, Filter: hub.StatisticsFilter{
+			Equal: map[hub.Dimension]string{hub.DimYear: "24"}}}, `"24" is not a year`},
+		{hub.StatisticsQuery{Measures: vol, GroupBy: []hub.Dimension{hub.DimYear}, Filter: hub.StatisticsFilter{
+			Equal: map[hub.Dimension]string{hub.DimMonth: "2024-05"}}}, "YEAR and MONTH cannot be combined"},
 		{hub.StatisticsQuery{Measures: vol, GroupBy: []hub.Dimension{hub.DimCountry}}, "VOLUNTEERS cannot be broken down by COUNTRY"},
 		{hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureProjects}, GroupBy: []hub.Dimension{hub.DimGender}}, "PROJECTS cannot be broken down by GENDER"},
 		{hub.StatisticsQuery{Measures: vol, GroupBy: []hub.Dimension{hub.DimYear}, Filter: hub.StatisticsFilter{From: "2025", To: "2020"}}, "inverted"},
