@@ -111,16 +111,20 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (*hub.Sou
 	if !ok {
 		return nil, fail(http.StatusUnauthorized, "unauthorized", "send the source's token as Authorization: Bearer <token>")
 	}
+	var taken ratelimit.Decision
 	if h.Limiter != nil {
-		if d := h.Limiter.CredentialsBlocked(r); !d.Allowed {
-			d.SetHeaders(w.Header())
-			return nil, fail(http.StatusTooManyRequests, "rate_limited", "%s", d.Message("failed credentials from this address"))
+		if taken = h.Limiter.TakeCredential(r); !taken.Allowed {
+			taken.SetHeaders(w.Header())
+			return nil, fail(http.StatusTooManyRequests, "rate_limited", "%s", taken.Message("failed credentials from this address"))
 		}
 	}
 	src, err := h.Sources.AuthenticateSource(r.Context(), token)
+	if h.Limiter != nil && hub.ErrorCode(err) != hub.EUNAUTHORIZED {
+		h.Limiter.GiveBackCredential(r)
+	}
 	if err != nil {
 		if h.Limiter != nil && hub.ErrorCode(err) == hub.EUNAUTHORIZED {
-			h.Limiter.CredentialsFailed(r).SetHeaders(w.Header())
+			taken.SetHeaders(w.Header())
 		}
 		return nil, err
 	}

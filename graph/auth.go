@@ -26,7 +26,8 @@ type Authenticator interface {
 //
 // With a limiter, each 401 spends one of the client address's failed
 // credentials and carries that allowance's X-RateLimit headers; once it is
-// spent, the address's tokens are answered 429 without being looked up.
+// spent, the address's tokens are answered 429 without being looked up
+// (ratelimit.Limiter.TakeCredential).
 func WithPrincipal(auth Authenticator, limiter *ratelimit.Limiter, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearer(r)
@@ -34,18 +35,22 @@ func WithPrincipal(auth Authenticator, limiter *ratelimit.Limiter, log *slog.Log
 			next.ServeHTTP(w, r.WithContext(hub.WithPrincipal(r.Context(), hub.Principal{Role: hub.RoleAnonymous})))
 			return
 		}
+		var taken ratelimit.Decision
 		if limiter != nil {
-			if d := limiter.CredentialsBlocked(r); !d.Allowed {
-				d.SetHeaders(w.Header())
-				writeError(w, http.StatusTooManyRequests, CodeRateLimited, d.Message("failed credentials from this address"))
+			if taken = limiter.TakeCredential(r); !taken.Allowed {
+				taken.SetHeaders(w.Header())
+				writeError(w, http.StatusTooManyRequests, CodeRateLimited, taken.Message("failed credentials from this address"))
 				return
 			}
 		}
 		p, err := auth.Authenticate(r.Context(), token)
+		if limiter != nil && hub.ErrorCode(err) != hub.EUNAUTHORIZED {
+			limiter.GiveBackCredential(r)
+		}
 		switch {
 		case hub.ErrorCode(err) == hub.EUNAUTHORIZED:
 			if limiter != nil {
-				limiter.CredentialsFailed(r).SetHeaders(w.Header())
+				taken.SetHeaders(w.Header())
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="birgemiz-hub"`)
 			writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "the bearer token is not valid")

@@ -157,6 +157,7 @@ type Limiter struct {
 	now     func() time.Time
 
 	redisDownUntil atomic.Int64 // unix nanoseconds; Redis is not asked before then
+	proxyWarning   sync.Once
 }
 
 // redisRetry is how long the limiter keeps to memory after Redis failed,
@@ -232,37 +233,57 @@ func (l *Limiter) Push(ctx context.Context, source string) Decision {
 	return l.spend(ctx, "push:"+source, l.rates[Push], 1)
 }
 
-// CredentialsBlocked tells, without spending anything, whether the
-// request's client address has spent its allowance of failed credentials;
-// its bearer token is then refused unread.
-func (l *Limiter) CredentialsBlocked(r *http.Request) Decision {
-	d := l.spend(r.Context(), l.authKey(r), l.rates[Unauthenticated], 0)
-	d.Allowed = d.Remaining >= 1
-	if !d.Allowed && d.RetryAfter <= 0 {
-		d.RetryAfter = d.Rate.Per / time.Duration(d.Rate.Requests)
-	}
-	return d
-}
-
-// CredentialsFailed spends one of the client address's failed
-// credentials.
-func (l *Limiter) CredentialsFailed(r *http.Request) Decision {
+// TakeCredential spends one of the client address's failed credentials
+// before its bearer token is looked up. When it is refused, the token
+// must be refused unread (429). When the token turns out valid, or cannot
+// be checked, GiveBackCredential returns the unit, so only tokens that
+// fail keep theirs. Spending first, rather than checking and spending
+// after a failure, bounds the lookups of made-up tokens however many
+// arrive at once; a valid token holds its unit only while it is looked up.
+func (l *Limiter) TakeCredential(r *http.Request) Decision {
 	return l.spend(r.Context(), l.authKey(r), l.rates[Unauthenticated], 1)
 }
 
-func (l *Limiter) authKey(r *http.Request) string {
-	return "unauthenticated:" + ClientAddr(r, l.trusted)
+// GiveBackCredential returns the unit TakeCredential spent.
+func (l *Limiter) GiveBackCredential(r *http.Request) {
+	l.spend(context.WithoutCancel(r.Context()), l.authKey(r), l.rates[Unauthenticated], -1)
 }
 
-// spend spends n (0 or 1) requests of key's allowance; n = 0 only reads it.
+func (l *Limiter) authKey(r *http.Request) string { return "unauthenticated:" + l.clientAddr(r) }
+
+// clientAddr is ClientAddr with the limiter's trusted proxies. The first
+// request forwarded by a proxy the hub was not told to trust is logged:
+// behind it, every caller shares the proxy's allowances.
+func (l *Limiter) clientAddr(r *http.Request) string {
+	if len(l.trusted) == 0 && r.Header.Get("X-Forwarded-For") != "" {
+		l.proxyWarning.Do(func() {
+			l.log.WarnContext(r.Context(), "requests arrive through a proxy (X-Forwarded-For) but HUB_TRUSTED_PROXIES is empty: "+
+				"every caller behind it shares one address's allowances, anonymous requests and failed tokens alike; "+
+				"set HUB_TRUSTED_PROXIES to the load balancers' addresses", "proxy", r.RemoteAddr)
+		})
+	}
+	return ClientAddr(r, l.trusted)
+}
+
+// spend spends n requests of key's allowance: 1, or -1 to give one back.
 func (l *Limiter) spend(ctx context.Context, key string, rate Rate, n int) Decision {
 	now := l.now()
 	if l.redis != nil && now.UnixNano() >= l.redisDownUntil.Load() {
 		rctx, cancel := context.WithTimeout(ctx, redisTimeout)
 		res, err := l.redis.AllowN(rctx, "hub:"+key, redis_rate.Limit{Rate: rate.Requests, Burst: rate.Requests, Period: rate.Per}, n)
 		cancel()
+		if err == nil && n < 0 && res.ResetAfter <= 0 {
+			// Given back to a full allowance: redis_rate leaves the stored
+			// time as it was (one unit spent) rather than store a time in
+			// the past, so the allowance is emptied here. A unit another
+			// request takes in between is given back with it: a lookup
+			// more, never a refusal more.
+			rctx, cancel := context.WithTimeout(ctx, redisTimeout)
+			err = l.redis.Reset(rctx, "hub:"+key)
+			cancel()
+		}
 		if err == nil {
-			return Decision{Allowed: n == 0 || res.Allowed > 0, Rate: rate, Remaining: res.Remaining, RetryAfter: max(res.RetryAfter, 0)}
+			return Decision{Allowed: n < 0 || res.Allowed > 0, Rate: rate, Remaining: res.Remaining, RetryAfter: max(res.RetryAfter, 0)}
 		}
 		if ctx.Err() != nil {
 			return Decision{Allowed: true, Rate: rate, Remaining: rate.Requests} // the caller left; nothing to limit
@@ -281,7 +302,7 @@ func (l *Limiter) key(p hub.Principal, r *http.Request) string {
 	case p.Source != nil:
 		return "source:" + p.Source.Name
 	}
-	return "ip:" + ClientAddr(r, l.trusted)
+	return "ip:" + l.clientAddr(r)
 }
 
 // ClientAddr returns the caller's address: the connection's peer, or,
@@ -355,8 +376,10 @@ func (m *memoryGCRA) spend(key string, rate Rate, n int, now time.Time) Decision
 	if diff < 0 {
 		return Decision{Allowed: false, Rate: rate, RetryAfter: -diff}
 	}
-	if n > 0 {
+	if newTAT.After(now) {
 		m.tat[key] = newTAT
+	} else {
+		delete(m.tat, key)
 	}
 	return Decision{Allowed: true, Rate: rate, Remaining: int(diff / emission)}
 }

@@ -4,7 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,8 +54,9 @@ func TestParseRates(t *testing.T) {
 }
 
 // Failed credentials are counted per client address, in Redis and, with
-// Redis unreachable or absent, in memory; reading whether an address is
-// blocked spends nothing.
+// Redis unreachable or absent, in memory. A unit is taken before a token
+// is looked up, so however many made-up tokens arrive at once, no more than
+// the allowance are looked up; a valid token gives its unit back.
 func TestCredentials(t *testing.T) {
 	testutil.Redis(t, testutil.RedisDBRateLimit)
 	rdb := redis.NewClient(&redis.Options{Addr: testutil.RedisAddr(), DB: testutil.RedisDBRateLimit})
@@ -59,6 +65,11 @@ func TestCredentials(t *testing.T) {
 	t.Cleanup(func() { down.Close() })
 	rates := ratelimit.Rates{ratelimit.Unauthenticated: {Requests: 3, Per: time.Minute}}
 	log := slog.New(slog.DiscardHandler)
+	from := func(addr string) *http.Request {
+		r := httptest.NewRequest("POST", "/graphql", nil)
+		r.RemoteAddr = addr
+		return r
+	}
 
 	for name, l := range map[string]*ratelimit.Limiter{
 		"redis":      ratelimit.New(rdb, rates, nil, log),
@@ -66,26 +77,45 @@ func TestCredentials(t *testing.T) {
 		"memory":     ratelimit.New(nil, rates, nil, log),
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := httptest.NewRequest("POST", "/graphql", nil)
-			r.RemoteAddr = "203.0.113.50:4000"
-			other := httptest.NewRequest("POST", "/graphql", nil)
-			other.RemoteAddr = "198.51.100.50:4000"
-			for i := range 3 {
-				for range 5 { // reading spends nothing
-					if d := l.CredentialsBlocked(r); !d.Allowed || d.Remaining != 3-i {
-						t.Fatalf("before failure %d: %+v, want allowed with %d remaining", i+1, d, 3-i)
-					}
+			// Valid tokens give their unit back: however many, the
+			// address keeps (nearly) its whole allowance.
+			valid := from("192.0.2.10:1")
+			for range 20 {
+				if d := l.TakeCredential(valid); !d.Allowed {
+					t.Fatalf("a valid token's unit: %+v", d)
 				}
-				if d := l.CredentialsFailed(r); !d.Allowed || d.Remaining != 2-i || d.Rate.Requests != 3 {
+				l.GiveBackCredential(valid)
+			}
+			if d := l.TakeCredential(valid); !d.Allowed || d.Remaining != 2 {
+				t.Errorf("after 20 valid tokens: %+v, want 2 of 3 left", d)
+			}
+
+			// Made-up tokens keep their units.
+			r := from("203.0.113.50:4000")
+			for i := range 3 {
+				if d := l.TakeCredential(r); !d.Allowed || d.Remaining != 2-i || d.Rate.Requests != 3 {
 					t.Fatalf("failure %d: %+v", i+1, d)
 				}
 			}
-			d := l.CredentialsBlocked(r)
-			if d.Allowed || d.Remaining != 0 || d.RetryAfter <= 0 || d.RetryAfter > 20*time.Second {
-				t.Errorf("after 3 failures: %+v, want blocked, retry within 20 s", d)
+			d := l.TakeCredential(r)
+			if d.Allowed || d.RetryAfter <= 0 || d.RetryAfter > 20*time.Second {
+				t.Errorf("after 3 failures: %+v, want refused, retry within 20 s", d)
 			}
-			if d := l.CredentialsBlocked(other); !d.Allowed {
-				t.Errorf("another address is blocked: %+v", d)
+
+			// 50 made-up tokens at once: 3 are looked up.
+			burst := from("198.51.100.77:1")
+			var wg sync.WaitGroup
+			var allowed atomic.Int32
+			for range 50 {
+				wg.Go(func() {
+					if l.TakeCredential(burst).Allowed {
+						allowed.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			if n := allowed.Load(); n != 3 {
+				t.Errorf("50 tokens at once: %d allowed a lookup, want 3", n)
 			}
 		})
 	}
@@ -120,5 +150,25 @@ func TestPushAllowancePerSource(t *testing.T) {
 	r = r.WithContext(hub.WithPrincipal(r.Context(), hub.Principal{Role: hub.RolePlatform, Source: &hub.Source{Name: "akmola-portal"}}))
 	if d, who := l.Request(r); !d.Allowed || who != "this source's token" || d.Rate != ratelimit.DefaultRates()["platform"] {
 		t.Errorf("the source's GraphQL request: %+v %q", d, who)
+	}
+}
+
+// A hub behind a proxy it was not told to trust says so, once: every
+// caller then shares the proxy's allowances.
+func TestUntrustedProxyWarnsOnce(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	untrusted := ratelimit.New(nil, nil, nil, log)
+	trusting := ratelimit.New(nil, nil, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, log)
+	for _, l := range []*ratelimit.Limiter{untrusted, untrusted, trusting} {
+		r := httptest.NewRequest("POST", "/graphql", nil)
+		r.RemoteAddr = "10.0.0.5:1"
+		r.Header.Set("X-Forwarded-For", "203.0.113.9")
+		l.TakeCredential(r)
+		l.Request(r)
+	}
+	if n := strings.Count(logs.String(), "HUB_TRUSTED_PROXIES is empty"); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 	}
 }
