@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	hub "github.com/birgemiz/hub"
 )
 
@@ -176,7 +174,7 @@ func first[T any](items []*T, err error) (*T, error) {
 // participationConnection loads one parent's page of participations and,
 // only when asked, its count, both through loaders.
 func participationConnection(ctx context.Context, parent int64, p hub.Page,
-	pages *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]], counts *dataloader.Loader[int64, int]) (*ParticipationConnection, error) {
+	pages *loader[pageKey, *hub.Connection[*hub.Participation]], counts *loader[int64, int]) (*ParticipationConnection, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}

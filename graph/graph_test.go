@@ -57,11 +57,10 @@ func setup(t *testing.T) *env {
 	ix := &workers.Indexer{Engine: engine, Outbox: postgres.NewSearchOutboxService(db), Projects: r.ProjectService,
 		Organizations: r.OrganizationService, UNPlacements: r.UNPlacementService, Log: slog.New(slog.DiscardHandler)}
 	auth := &hub.Authenticator{Keys: postgres.NewKeyService(db), Sources: r.SourceService}
-	// The loaders gather keys for 10 ms instead of 1 ms: under the race
-	// detector on a loaded 2-core machine, queuing 100 keys can take longer
-	// than 1 ms and split a batch in two, which would make the statement
-	// counts below flaky. An N+1 still shows as one statement per row.
-	opts := graph.HandlerOptions{LoaderWait: 10 * time.Millisecond}
+	// The loaders keep the default wait of 1 ms: prefetch answers each
+	// level with one batch, whatever the timing, so the statement counts
+	// below hold under the race detector on a loaded machine too.
+	opts := graph.HandlerOptions{}
 	h := graph.WithPrincipal(auth, nil, slog.New(slog.DiscardHandler), graph.NewHandler(r, slog.New(slog.DiscardHandler), opts))
 	return &env{client: client.New(h), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db, indexer: ix, r: r}
 }

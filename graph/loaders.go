@@ -20,24 +20,56 @@ const DefaultLoaderWait = time.Millisecond
 
 type loadersKey struct{}
 
+// loader is a dataloader that keeps its batch function, so that prefetch
+// can answer a whole level's keys with one call of it (prime).
+type loader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	batch dataloader.BatchFunc[K, V]
+
+	mu     sync.Mutex
+	primed map[K]struct{}
+}
+
+func newLoader[K comparable, V any](wait time.Duration, batch dataloader.BatchFunc[K, V]) *loader[K, V] {
+	return &loader[K, V]{Loader: dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](wait)), batch: batch}
+}
+
+// unprimed returns keys without duplicates and without the keys primed
+// before, and marks them primed.
+func (l *loader[K, V]) unprimed(keys []K) []K {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.primed == nil {
+		l.primed = make(map[K]struct{}, len(keys))
+	}
+	out := keys[:0:0]
+	for _, k := range keys {
+		if _, ok := l.primed[k]; !ok {
+			l.primed[k] = struct{}{}
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // loaders are the per-request batch loaders. They are never shared between
 // requests, so one caller's results never reach another.
 type loaders struct {
-	organization              *dataloader.Loader[int64, *hub.Organization]
-	project                   *dataloader.Loader[int64, *hub.Project]
-	volunteer                 *dataloader.Loader[int64, *hub.Volunteer]
-	unPlacement               *dataloader.Loader[int64, *hub.UNPlacement]
-	projectsByOrganization    *dataloader.Loader[pageKey, *hub.Connection[*hub.Project]]
-	projectCountByOrg         *dataloader.Loader[pageKey, int]
-	participationsByVolunteer *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]]
-	participationsByProject   *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]]
-	participationCountByVol   *dataloader.Loader[int64, int]
-	participationCountByProj  *dataloader.Loader[int64, int]
-	totalHours                *dataloader.Loader[int64, float64]
-	organizationsByVolunteer  *dataloader.Loader[int64, []*hub.Organization]
-	unPlacementsByVolunteer   *dataloader.Loader[int64, []*hub.UNPlacement]
-	provenance                *dataloader.Loader[recordKey, []*hub.Provenance]
-	personal                  *dataloader.Loader[personalKey, *hub.VolunteerPersonal] // logs each read (personal.go)
+	organization              *loader[int64, *hub.Organization]
+	project                   *loader[int64, *hub.Project]
+	volunteer                 *loader[int64, *hub.Volunteer]
+	unPlacement               *loader[int64, *hub.UNPlacement]
+	projectsByOrganization    *loader[pageKey, *hub.Connection[*hub.Project]]
+	projectCountByOrg         *loader[pageKey, int]
+	participationsByVolunteer *loader[pageKey, *hub.Connection[*hub.Participation]]
+	participationsByProject   *loader[pageKey, *hub.Connection[*hub.Participation]]
+	participationCountByVol   *loader[int64, int]
+	participationCountByProj  *loader[int64, int]
+	totalHours                *loader[int64, float64]
+	organizationsByVolunteer  *loader[int64, []*hub.Organization]
+	unPlacementsByVolunteer   *loader[int64, []*hub.UNPlacement]
+	provenance                *loader[recordKey, []*hub.Provenance]
+	personal                  *loader[personalKey, *hub.VolunteerPersonal] // logs each read (personal.go)
 
 	refOnce    sync.Once
 	regions    map[string]*hub.Region
@@ -108,7 +140,7 @@ func newLoaders(r *Resolver, wait time.Duration) *loaders {
 		r.prefetch(ctx, flatten(m))
 		return m, err
 	})
-	l.provenance = dataloader.NewBatchedLoader(func(ctx context.Context, keys []recordKey) []*dataloader.Result[[]*hub.Provenance] {
+	l.provenance = newLoader(wait, func(ctx context.Context, keys []recordKey) []*dataloader.Result[[]*hub.Provenance] {
 		byType := make(map[hub.RecordType][]int64)
 		for _, k := range keys {
 			byType[k.typ] = append(byType[k.typ], k.id)
@@ -128,15 +160,15 @@ func newLoaders(r *Resolver, wait time.Duration) *loaders {
 			out[i] = &dataloader.Result[[]*hub.Provenance]{Data: found[k]}
 		}
 		return out
-	}, dataloader.WithWait[recordKey, []*hub.Provenance](wait))
+	})
 	l.personal = newPersonalLoader(r, wait)
 	return l
 }
 
 // byID builds a loader of records by id over a FindXByIDs call. A missing
 // (or deleted) record loads as nil: a dangling reference reads as null.
-func byID[V any](wait time.Duration, find func(context.Context, []int64) ([]V, error), id func(V) int64) *dataloader.Loader[int64, V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
+func byID[V any](wait time.Duration, find func(context.Context, []int64) ([]V, error), id func(V) int64) *loader[int64, V] {
+	return newLoader(wait, func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
 		items, err := find(ctx, keys)
 		if err != nil {
 			return fail[V](len(keys), err)
@@ -150,12 +182,12 @@ func byID[V any](wait time.Duration, find func(context.Context, []int64) ([]V, e
 			out[i] = &dataloader.Result[V]{Data: m[k]}
 		}
 		return out
-	}, dataloader.WithWait[int64, V](wait))
+	})
 }
 
 // byParent builds a loader over a call that answers per parent id.
-func byParent[V any](wait time.Duration, find func(context.Context, []int64) (map[int64]V, error)) *dataloader.Loader[int64, V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
+func byParent[V any](wait time.Duration, find func(context.Context, []int64) (map[int64]V, error)) *loader[int64, V] {
+	return newLoader(wait, func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
 		m, err := find(ctx, keys)
 		if err != nil {
 			return fail[V](len(keys), err)
@@ -165,14 +197,14 @@ func byParent[V any](wait time.Duration, find func(context.Context, []int64) (ma
 			out[i] = &dataloader.Result[V]{Data: m[k]}
 		}
 		return out
-	}, dataloader.WithWait[int64, V](wait))
+	})
 }
 
 // byPage builds a loader whose keys carry arguments: keys with the same
 // arguments are answered by one call, so one query per distinct argument
 // set per level, never one per parent.
-func byPage[A any, V any](wait time.Duration, find func(context.Context, []int64, A) (map[int64]V, error)) *dataloader.Loader[pageKey, V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []pageKey) []*dataloader.Result[V] {
+func byPage[A any, V any](wait time.Duration, find func(context.Context, []int64, A) (map[int64]V, error)) *loader[pageKey, V] {
+	return newLoader(wait, func(ctx context.Context, keys []pageKey) []*dataloader.Result[V] {
 		groups := make(map[string][]int64)
 		for _, k := range keys {
 			groups[k.args] = append(groups[k.args], k.parent)
@@ -196,7 +228,7 @@ func byPage[A any, V any](wait time.Duration, find func(context.Context, []int64
 			out[i] = &dataloader.Result[V]{Data: found[k]}
 		}
 		return out
-	}, dataloader.WithWait[pageKey, V](wait))
+	})
 }
 
 // withPrefetch wraps a FindXByIDs so its results prime the next level.

@@ -129,8 +129,8 @@ func personalKeys(ids []int64, fields string) []personalKey {
 // newPersonalLoader loads personal parts for the caller in the context of
 // the batch: one statement per batch, which logs every read before it
 // returns the data.
-func newPersonalLoader(r *Resolver, wait time.Duration) *dataloader.Loader[personalKey, *hub.VolunteerPersonal] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []personalKey) []*dataloader.Result[*hub.VolunteerPersonal] {
+func newPersonalLoader(r *Resolver, wait time.Duration) *loader[personalKey, *hub.VolunteerPersonal] {
+	return newLoader(wait, func(ctx context.Context, keys []personalKey) []*dataloader.Result[*hub.VolunteerPersonal] {
 		reads := make([]hub.PersonalRead, len(keys))
 		for i, k := range keys {
 			reads[i] = k.read()
@@ -144,7 +144,7 @@ func newPersonalLoader(r *Resolver, wait time.Duration) *dataloader.Loader[perso
 			out[i] = &dataloader.Result[*hub.VolunteerPersonal]{Data: m[k.volunteer]}
 		}
 		return out
-	}, dataloader.WithWait[personalKey, *hub.VolunteerPersonal](wait))
+	})
 }
 
 // volunteerPersonal is the resolver of Volunteer.personal, which @hasRole

@@ -3,9 +3,9 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/graph-gophers/dataloader/v7"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -14,10 +14,12 @@ import (
 // list in goroutines and a dataloader batches the keys that arrive within
 // its wait; on a busy machine some items start late and a level splits into
 // several queries. So whoever learns a level's records first — a root
-// connection resolver, or the batch function that loaded them — asks the
-// loaders of the next level for every key the query will need, in one
-// call. The items' own resolvers then find their results in the loaders'
-// caches. The wait remains only a fallback for paths not covered here.
+// connection resolver, or the batch function that loaded them — runs the
+// batch of each loader of the next level that the query selects, once, for
+// every key, and primes the loader's cache with the answers before the
+// items' resolvers start. Those then find their results in the cache. The
+// batches of one level run at once, each in its own goroutine. The wait
+// remains only a fallback for paths not covered here.
 
 // selected returns the fields the query selects below the current field,
 // following path (e.g. "edges", "node"), one entry per alias.
@@ -73,17 +75,19 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 	if len(fields) == 0 {
 		return
 	}
+	var jobs []func()
+	defer func() { runAll(jobs) }()
 	switch ns := nodes.(type) {
 	case []*hub.Project:
 		ids := idsOf(ns, func(p *hub.Project) int64 { return p.ID })
 		for _, f := range fields {
 			switch f.Name {
 			case "organization":
-				prime(ctx, f, l.organization, refsOf(ns, func(p *hub.Project) *int64 { return p.OrganizationID }))
+				jobs = append(jobs, prime(ctx, f, l.organization, refsOf(ns, func(p *hub.Project) *int64 { return p.OrganizationID })))
 			case "participations":
-				prefetchParticipations(ctx, f, ids, l.participationsByProject, l.participationCountByProj)
+				jobs = append(jobs, prefetchParticipations(ctx, f, ids, l.participationsByProject, l.participationCountByProj)...)
 			case "provenance":
-				prime(ctx, f, l.provenance, recordKeys(hub.TypeProject, ids))
+				jobs = append(jobs, prime(ctx, f, l.provenance, recordKeys(hub.TypeProject, ids)))
 			}
 		}
 	case []*hub.Organization:
@@ -104,12 +108,12 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 				for i, id := range ids {
 					keys[i] = pa.key(id)
 				}
-				prime(ctx, f, l.projectsByOrganization, keys)
+				jobs = append(jobs, prime(ctx, f, l.projectsByOrganization, keys))
 				if hasField(ctx, f, "totalCount") {
-					prime(ctx, f, l.projectCountByOrg, keys)
+					jobs = append(jobs, prime(ctx, f, l.projectCountByOrg, keys))
 				}
 			case "provenance":
-				prime(ctx, f, l.provenance, recordKeys(hub.TypeOrganization, ids))
+				jobs = append(jobs, prime(ctx, f, l.provenance, recordKeys(hub.TypeOrganization, ids)))
 			}
 		}
 	case []*hub.Volunteer:
@@ -117,15 +121,15 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 		for _, f := range fields {
 			switch f.Name {
 			case "totalHours":
-				prime(ctx, f, l.totalHours, ids)
+				jobs = append(jobs, prime(ctx, f, l.totalHours, ids))
 			case "organizations":
-				prime(ctx, f, l.organizationsByVolunteer, ids)
+				jobs = append(jobs, prime(ctx, f, l.organizationsByVolunteer, ids))
 			case "unPlacements":
-				prime(ctx, f, l.unPlacementsByVolunteer, ids)
+				jobs = append(jobs, prime(ctx, f, l.unPlacementsByVolunteer, ids))
 			case "participations":
-				prefetchParticipations(ctx, f, ids, l.participationsByVolunteer, l.participationCountByVol)
+				jobs = append(jobs, prefetchParticipations(ctx, f, ids, l.participationsByVolunteer, l.participationCountByVol)...)
 			case "provenance":
-				prime(ctx, f, l.provenance, recordKeys(hub.TypeVolunteer, ids))
+				jobs = append(jobs, prime(ctx, f, l.provenance, recordKeys(hub.TypeVolunteer, ids)))
 			case "personal":
 				// Every read of personal data is logged, so it is primed
 				// only when nodes are exactly the volunteers that select f:
@@ -136,7 +140,7 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 				// batched by the loader's wait. And only for a caller the
 				// field's @hasRole lets through.
 				if len(path) > 0 && mayResolve(ctx, f) {
-					prime(ctx, f, l.personal, personalKeys(ids, personalFields(ctx, f.Selections)))
+					jobs = append(jobs, prime(ctx, f, l.personal, personalKeys(ids, personalFields(ctx, f.Selections))))
 				}
 			}
 		}
@@ -144,58 +148,86 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 		for _, f := range fields {
 			switch f.Name {
 			case "volunteer":
-				prime(ctx, f, l.volunteer, refsOf(ns, func(p *hub.Participation) *int64 { return p.VolunteerID }))
+				jobs = append(jobs, prime(ctx, f, l.volunteer, refsOf(ns, func(p *hub.Participation) *int64 { return p.VolunteerID })))
 			case "project":
-				prime(ctx, f, l.project, refsOf(ns, func(p *hub.Participation) *int64 { return p.ProjectID }))
+				jobs = append(jobs, prime(ctx, f, l.project, refsOf(ns, func(p *hub.Participation) *int64 { return p.ProjectID })))
 			case "provenance":
-				prime(ctx, f, l.provenance, recordKeys(hub.TypeParticipation, idsOf(ns, func(p *hub.Participation) int64 { return p.ID })))
+				jobs = append(jobs, prime(ctx, f, l.provenance, recordKeys(hub.TypeParticipation, idsOf(ns, func(p *hub.Participation) int64 { return p.ID }))))
 			}
 		}
 	case []*hub.PersonalAccess:
 		for _, f := range fields {
 			if f.Name == "volunteer" {
-				prime(ctx, f, l.volunteer, refsOf(ns, func(a *hub.PersonalAccess) *int64 { return &a.VolunteerID }))
+				jobs = append(jobs, prime(ctx, f, l.volunteer, refsOf(ns, func(a *hub.PersonalAccess) *int64 { return &a.VolunteerID })))
 			}
 		}
 	case []*hub.UNPlacement:
 		for _, f := range fields {
 			switch f.Name {
 			case "volunteer":
-				prime(ctx, f, l.volunteer, refsOf(ns, func(u *hub.UNPlacement) *int64 { return u.VolunteerID }))
+				jobs = append(jobs, prime(ctx, f, l.volunteer, refsOf(ns, func(u *hub.UNPlacement) *int64 { return u.VolunteerID })))
 			case "provenance":
-				prime(ctx, f, l.provenance, recordKeys(hub.TypeUNPlacement, idsOf(ns, func(u *hub.UNPlacement) int64 { return u.ID })))
+				jobs = append(jobs, prime(ctx, f, l.provenance, recordKeys(hub.TypeUNPlacement, idsOf(ns, func(u *hub.UNPlacement) int64 { return u.ID }))))
 			}
 		}
 	}
 }
 
 func prefetchParticipations(ctx context.Context, f graphql.CollectedField, ids []int64,
-	pages *dataloader.Loader[pageKey, *hub.Connection[*hub.Participation]], counts *dataloader.Loader[int64, int]) {
+	pages *loader[pageKey, *hub.Connection[*hub.Participation]], counts *loader[int64, int]) []func() {
 	var a connArgs
 	if !args(ctx, f, &a) {
-		return
+		return nil
 	}
 	b, _ := json.Marshal(page(a.First, a.After, 10))
 	keys := make([]pageKey, len(ids))
 	for i, id := range ids {
 		keys[i] = pageKey{id, string(b)}
 	}
-	prime(ctx, f, pages, keys)
+	jobs := []func(){prime(ctx, f, pages, keys)}
 	if hasField(ctx, f, "totalCount") {
-		prime(ctx, f, counts, ids)
+		jobs = append(jobs, prime(ctx, f, counts, ids))
+	}
+	return jobs
+}
+
+// prime returns the job of answering keys, those not primed before, with
+// one call of loader's batch function, and priming its cache with the
+// answers. The call carries the field f the keys are for, so the batch
+// function prefetches the level below f. A key whose answer is an error is
+// not primed: its resolver loads it again and reports the error.
+func prime[K comparable, V any](ctx context.Context, f graphql.CollectedField, l *loader[K, V], keys []K) func() {
+	return func() {
+		keys := l.unprimed(keys)
+		if len(keys) == 0 {
+			return
+		}
+		results := l.batch(graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: f}), keys)
+		for i, k := range keys {
+			if i < len(results) && results[i] != nil && results[i].Error == nil {
+				l.Prime(ctx, k, results[i].Data)
+			}
+		}
 	}
 }
 
-// prime asks loader for keys without waiting for them. It calls Load in a
-// loop on purpose: LoadMany starts a goroutine per key, which brings back
-// the very timing this file exists to avoid. The loads carry the field f
-// they are for, so the batch function, which sees the first load's
-// context, prefetches the level below f.
-func prime[K comparable, V any](ctx context.Context, f graphql.CollectedField, loader *dataloader.Loader[K, V], keys []K) {
-	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: f})
-	for _, k := range keys {
-		loader.Load(ctx, k)
+// runAll runs jobs, at once when there are several, and returns when all
+// are done. A job that panics primes nothing; the resolver that needs its
+// keys loads them and reports the failure through the dataloader.
+func runAll(jobs []func()) {
+	run := func(job func()) {
+		defer func() { _ = recover() }()
+		job()
 	}
+	if len(jobs) == 1 {
+		run(jobs[0])
+		return
+	}
+	var wg sync.WaitGroup
+	for _, job := range jobs {
+		wg.Go(func() { run(job) })
+	}
+	wg.Wait()
 }
 
 // hasField reports whether f selects a direct child called name.

@@ -3,8 +3,6 @@ package graph
 import (
 	"context"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	hub "github.com/birgemiz/hub"
 )
 
@@ -29,7 +27,7 @@ func (r *Resolver) organizationProjects(ctx context.Context, orgID int64, a proj
 }
 
 // loadRef loads a referenced record; a reference not resolved yet is null.
-func loadRef[V any](ctx context.Context, id *int64, l *dataloader.Loader[int64, *V]) (*V, error) {
+func loadRef[V any](ctx context.Context, id *int64, l *loader[int64, *V]) (*V, error) {
 	if id == nil {
 		return nil, nil
 	}
