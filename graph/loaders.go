@@ -21,35 +21,73 @@ const DefaultLoaderWait = time.Millisecond
 type loadersKey struct{}
 
 // loader is a dataloader that keeps its batch function, so that prefetch
-// can answer a whole level's keys with one call of it (prime).
+// can answer a whole level's keys with one call of it (prime). Every key
+// is answered once per request: by prime, whose answers Load hands out
+// (waiting while prime runs), or by the dataloader, whose keys prime then
+// leaves alone.
 type loader[K comparable, V any] struct {
-	*dataloader.Loader[K, V]
+	dl    *dataloader.Loader[K, V]
 	batch dataloader.BatchFunc[K, V]
 
 	mu     sync.Mutex
-	primed map[K]struct{}
+	primed map[K]*primedResult[V] // answered, or being answered, by prime
+	loaded map[K]struct{}         // asked of the dataloader
+}
+
+// primedResult is prime's answer for one key, final once done is closed.
+type primedResult[V any] struct {
+	done chan struct{}
+	data V
+	err  error
 }
 
 func newLoader[K comparable, V any](wait time.Duration, batch dataloader.BatchFunc[K, V]) *loader[K, V] {
-	return &loader[K, V]{Loader: dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](wait)), batch: batch}
+	return &loader[K, V]{dl: dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](wait)), batch: batch,
+		primed: map[K]*primedResult[V]{}, loaded: map[K]struct{}{}}
 }
 
-// unprimed returns keys without duplicates and without the keys primed
-// before, and marks them primed.
-func (l *loader[K, V]) unprimed(keys []K) []K {
+// Load returns a thunk for key's value: prime's answer when prime took the
+// key, else the dataloader's.
+func (l *loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.primed == nil {
-		l.primed = make(map[K]struct{}, len(keys))
+	p := l.primed[key]
+	if p == nil {
+		l.loaded[key] = struct{}{}
 	}
-	out := keys[:0:0]
-	for _, k := range keys {
-		if _, ok := l.primed[k]; !ok {
-			l.primed[k] = struct{}{}
-			out = append(out, k)
+	l.mu.Unlock()
+	if p == nil {
+		return l.dl.Load(ctx, key)
+	}
+	return func() (V, error) {
+		select {
+		case <-p.done:
+			return p.data, p.err
+		case <-ctx.Done():
+			var zero V
+			return zero, ctx.Err()
 		}
 	}
-	return out
+}
+
+// claim takes for prime the keys that neither prime nor the dataloader
+// has been asked for, once each, in order.
+func (l *loader[K, V]) claim(keys []K) ([]K, []*primedResult[V]) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var ks []K
+	var rs []*primedResult[V]
+	for _, k := range keys {
+		if _, ok := l.loaded[k]; ok {
+			continue
+		}
+		if _, ok := l.primed[k]; ok {
+			continue
+		}
+		r := &primedResult[V]{done: make(chan struct{})}
+		l.primed[k] = r
+		ks, rs = append(ks, k), append(rs, r)
+	}
+	return ks, rs
 }
 
 // loaders are the per-request batch loaders. They are never shared between

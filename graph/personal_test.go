@@ -442,3 +442,49 @@ func TestPersonal_NeverLogged(t *testing.T) {
 		}
 	}
 }
+
+// Every read of a personal part is logged once, however a query reaches
+// it: two root fields listing the same volunteers at once, or one
+// volunteer asked for alone and in a list. Both resolve concurrently, so
+// each query runs 10 times to meet the interleavings.
+func TestPersonalReadLoggedOncePerRequest(t *testing.T) {
+	const n = 50
+	e := setup(t)
+	f := setupAuth(t, e)
+	var recs []*hub.FeedRecord
+	for i := range n {
+		recs = append(recs, personalVolunteer(fmt.Sprintf("v%d", i), i))
+	}
+	e.seed.Apply(recs...)
+	logged := func() int {
+		var c int
+		if err := e.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM personal_access_log`).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	list := `volunteers(first: 50) { edges { node { personal { iin } } } }`
+	for name, q := range map[string]string{
+		"two lists at once":          `{ a: ` + list + ` b: ` + list + ` }`,
+		"one volunteer and the list": fmt.Sprintf(`{ v: volunteer(id: %q) { personal { iin } } %s }`, e.volunteerGID(t, "v0"), list),
+	} {
+		for run := range 10 {
+			before := logged()
+			e.counter.Reset()
+			if a := e.ask(t, f.tokens["ops"], q); len(a.Errors) != 0 {
+				t.Fatalf("%s: %s", name, a.raw)
+			}
+			reads := 0
+			for _, s := range e.counter.Statements() {
+				if strings.Contains(s, "volunteer_personal") {
+					reads++
+				}
+			}
+			// The lone volunteer may be read on its own before the list
+			// takes the rest: two reads, never a volunteer read twice.
+			if got := logged() - before; got != n || reads < 1 || reads > 2 {
+				t.Errorf("%s, run %d: %d access-log rows and %d reads of personal parts, want %d and 1 or 2", name, run+1, got, reads, n)
+			}
+		}
+	}
+}

@@ -3,9 +3,11 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -16,10 +18,11 @@ import (
 // several queries. So whoever learns a level's records first — a root
 // connection resolver, or the batch function that loaded them — runs the
 // batch of each loader of the next level that the query selects, once, for
-// every key, and primes the loader's cache with the answers before the
-// items' resolvers start. Those then find their results in the cache. The
-// batches of one level run at once, each in its own goroutine. The wait
-// remains only a fallback for paths not covered here.
+// every key nobody asked for yet, before the items' resolvers start. Their
+// Loads then get its answers (loader.Load). The batches of one level run at
+// once, each in its own goroutine. Each key is still answered once per
+// request, which matters most for personal parts, whose every read is
+// logged. The wait remains only a fallback for paths not covered here.
 
 // selected returns the fields the query selects below the current field,
 // following path (e.g. "edges", "node"), one entry per alias.
@@ -191,41 +194,51 @@ func prefetchParticipations(ctx context.Context, f graphql.CollectedField, ids [
 	return jobs
 }
 
-// prime returns the job of answering keys, those not primed before, with
-// one call of loader's batch function, and priming its cache with the
-// answers. The call carries the field f the keys are for, so the batch
-// function prefetches the level below f. A key whose answer is an error is
-// not primed: its resolver loads it again and reports the error.
+// prime returns the job of answering keys that nobody asked for yet with
+// one call of the loader's batch function; their Loads get its answers.
+// The call carries the field f the keys are for, so the batch function
+// prefetches the level below f. A batch that panics, or answers a number
+// of results other than its keys', answers every key with an error.
 func prime[K comparable, V any](ctx context.Context, f graphql.CollectedField, l *loader[K, V], keys []K) func() {
 	return func() {
-		keys := l.unprimed(keys)
+		keys, answers := l.claim(keys)
 		if len(keys) == 0 {
 			return
 		}
-		results := l.batch(graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: f}), keys)
-		for i, k := range keys {
-			if i < len(results) && results[i] != nil && results[i].Error == nil {
-				l.Prime(ctx, k, results[i].Data)
+		var results []*dataloader.Result[V]
+		defer func() {
+			err := error(nil)
+			if p := recover(); p != nil {
+				err = fmt.Errorf("internal error: loading %d records panicked: %v", len(keys), p)
+			} else if len(results) != len(keys) {
+				err = fmt.Errorf("internal error: a batch of %d keys answered %d results", len(keys), len(results))
 			}
-		}
+			for i, a := range answers {
+				switch {
+				case err != nil:
+					a.err = err
+				case results[i] == nil:
+					a.err = fmt.Errorf("internal error: no result for a key of the batch")
+				default:
+					a.data, a.err = results[i].Data, results[i].Error
+				}
+				close(a.done)
+			}
+		}()
+		results = l.batch(graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: f}), keys)
 	}
 }
 
 // runAll runs jobs, at once when there are several, and returns when all
-// are done. A job that panics primes nothing; the resolver that needs its
-// keys loads them and reports the failure through the dataloader.
+// are done. A job answers its keys even when it panics (prime).
 func runAll(jobs []func()) {
-	run := func(job func()) {
-		defer func() { _ = recover() }()
-		job()
-	}
 	if len(jobs) == 1 {
-		run(jobs[0])
+		jobs[0]()
 		return
 	}
 	var wg sync.WaitGroup
 	for _, job := range jobs {
-		wg.Go(func() { run(job) })
+		wg.Go(job)
 	}
 	wg.Wait()
 }
