@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -252,4 +253,60 @@ func TestStatementCount_VolunteersParticipationsProjects(t *testing.T) {
 		t.Fatalf("statement count grows with rows: 5 volunteers → %d, 50 → %d", counts[5], counts[50])
 	}
 	t.Logf("50 volunteers with participations, projects and organizations: %d statements", counts[50])
+}
+
+// nodes(ids:) costs one query per record type, with the next level
+// prefetched, whatever the number of ids: 3 or 60, in any order, with ids
+// of missing records (null, in place).
+func TestStatementCount_Nodes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.seedOrgsWithProjects(20, 1)
+	var recs []*hub.FeedRecord
+	for v := range 20 {
+		recs = append(recs, testutil.Volunteer(fmt.Sprintf("v%d", v), "KZ-11"))
+	}
+	e.seed.Apply(recs...)
+	ids := func(typ, table string) []string {
+		rows, err := e.db.Pool.Query(context.Background(), `SELECT id FROM `+table+` ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, graph.GlobalID(typ, id))
+		}
+		return out
+	}
+	orgs, projects, volunteers := ids("Organization", "organizations"), ids("Project", "projects"), ids("Volunteer", "volunteers")
+	counts := map[int]int{}
+	for _, n := range []int{1, 20} {
+		var all []string
+		for i := range n {
+			all = append(all, projects[i], orgs[i], volunteers[i])
+		}
+		all = append(all, graph.GlobalID("Project", 999999))
+		q := `{ nodes(ids: ["` + strings.Join(all, `", "`) + `"]) { id ... on Project { title organization { name } }
+			... on Organization { name } ... on Volunteer { region { code } } } }`
+		var resp struct{ Nodes []*struct{ ID string } }
+		stmts := e.statements(t, q, &resp)
+		if len(resp.Nodes) != len(all) || resp.Nodes[len(all)-1] != nil {
+			t.Fatalf("%d nodes for %d ids, the missing one last: %+v", len(resp.Nodes), len(all), resp.Nodes[len(resp.Nodes)-1])
+		}
+		for i, nd := range resp.Nodes[:len(all)-1] {
+			if nd == nil || nd.ID != all[i] {
+				t.Fatalf("node %d is %+v, want %s", i, nd, all[i])
+			}
+		}
+		counts[n] = len(stmts)
+		t.Logf("%d ids: %d statements:\n%s", len(all), len(stmts), strings.Join(stmts, "\n---\n"))
+	}
+	if counts[1] != counts[20] || counts[20] > 5 {
+		t.Errorf("nodes cost %d statements for 4 ids and %d for 61, want the same and at most 5", counts[1], counts[20])
+	}
 }

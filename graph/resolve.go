@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	hub "github.com/birgemiz/hub"
 )
 
@@ -69,38 +71,103 @@ func orEmpty[V any](list []V, err error) ([]V, error) {
 // node resolves any global id; an id of a record that does not exist (or
 // was deleted) is null, as Relay expects.
 func (r *Resolver) node(ctx context.Context, gid string) (Node, error) {
-	typ, id, err := parseGlobalID(gid)
+	ns, err := r.nodes(ctx, []string{gid})
 	if err != nil {
 		return nil, err
 	}
-	l := loadersFor(ctx)
-	ids := []int64{id}
-	var n Node
-	switch typ {
-	case typeOrganization:
-		n, err = nilIfMissing(l.loadOrganization(ctx, id))
-	case typeProject:
-		n, err = nilIfMissing(l.loadProject(ctx, id))
-	case typeVolunteer:
-		n, err = nilIfMissing(l.loadVolunteer(ctx, id))
-	case typeParticipation:
-		n, err = nilIfMissing(first(r.ParticipationService.FindParticipationsByIDs(ctx, ids)))
-	case typeUNPlacement:
-		n, err = nilIfMissing(first(r.UNPlacementService.FindUNPlacementsByIDs(ctx, ids)))
-	case typeIndicator:
-		n, err = nilIfMissing(first(r.IndicatorService.FindIndicatorsByIDs(ctx, ids)))
-	case typeSource:
-		srcs, err2 := r.SourceService.FindSources(ctx)
-		err = err2
-		for _, s := range srcs {
-			if s.ID == id {
-				n = s
-			}
-		}
-	default:
-		return nil, hub.Errorf(hub.EINVALID, "%q is not an id this API issued", truncate(gid, 60))
+	return ns[0], nil
+}
+
+// nodes resolves global ids in their order, with one query per record type
+// whatever their number: organizations, projects and volunteers through
+// their loaders (prime, so the next level is prefetched too), the other
+// types with one set-based query each.
+func (r *Resolver) nodes(ctx context.Context, gids []string) ([]Node, error) {
+	type ref struct {
+		typ string
+		id  int64
 	}
-	return n, err
+	refs := make([]ref, len(gids))
+	byType := map[string][]int64{}
+	for i, gid := range gids {
+		typ, id, err := parseGlobalID(gid)
+		if err != nil {
+			return nil, err
+		}
+		switch typ {
+		case typeOrganization, typeProject, typeVolunteer, typeParticipation, typeUNPlacement, typeIndicator, typeSource:
+		default:
+			return nil, hub.Errorf(hub.EINVALID, "%q is not an id this API issued", truncate(gid, 60))
+		}
+		refs[i] = ref{typ, id}
+		byType[typ] = append(byType[typ], id)
+	}
+
+	l := loadersFor(ctx)
+	var field graphql.CollectedField
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		field = fc.Field
+	}
+	runAll([]func(){prime(ctx, field, l.organization, byType[typeOrganization]),
+		prime(ctx, field, l.project, byType[typeProject]), prime(ctx, field, l.volunteer, byType[typeVolunteer])})
+
+	found := map[ref]Node{}
+	add := func(typ string, n Node, id int64) { found[ref{typ, id}] = n }
+	if ids := byType[typeParticipation]; len(ids) > 0 {
+		items, err := r.ParticipationService.FindParticipationsByIDs(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			add(typeParticipation, it, it.ID)
+		}
+	}
+	if ids := byType[typeUNPlacement]; len(ids) > 0 {
+		items, err := r.UNPlacementService.FindUNPlacementsByIDs(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			add(typeUNPlacement, it, it.ID)
+		}
+	}
+	if ids := byType[typeIndicator]; len(ids) > 0 {
+		items, err := r.IndicatorService.FindIndicatorsByIDs(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			add(typeIndicator, it, it.ID)
+		}
+	}
+	if len(byType[typeSource]) > 0 {
+		srcs, err := r.SourceService.FindSources(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range srcs {
+			add(typeSource, s, s.ID)
+		}
+	}
+
+	out := make([]Node, len(refs))
+	for i, rf := range refs {
+		var err error
+		switch rf.typ {
+		case typeOrganization:
+			out[i], err = nilIfMissing(l.loadOrganization(ctx, rf.id))
+		case typeProject:
+			out[i], err = nilIfMissing(l.loadProject(ctx, rf.id))
+		case typeVolunteer:
+			out[i], err = nilIfMissing(l.loadVolunteer(ctx, rf.id))
+		default:
+			out[i] = found[rf]
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // nilIfMissing keeps a typed nil pointer from becoming a non-nil Node.

@@ -184,15 +184,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]Node, error)
 	if len(ids) > hub.MaxPageSize {
 		return nil, hub.Errorf(hub.EINVALID, "nodes takes at most %d ids", hub.MaxPageSize)
 	}
-	out := make([]Node, len(ids))
-	for i, id := range ids {
-		n, err := r.node(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = n
-	}
-	return out, nil
+	return r.nodes(ctx, ids)
 }
 
 func (r *queryResolver) Regions(ctx context.Context) ([]*hub.Region, error) {

@@ -84,16 +84,30 @@ func (r *Resolver) searchResult(ctx context.Context, q search.Query) (*SearchRes
 	}
 	terms, _ := search.ParseQuery(q.Text)
 	l := loadersFor(ctx)
-	// Ask each loader for all its keys before waiting on any, as the hits'
-	// node field, so their batch functions prefetch what the query selects
-	// on the nodes (prefetch.go).
-	lctx := ctx
+	// Load each type's hits with one batch, as the hits' node field, so the
+	// batch functions prefetch what the query selects on the nodes
+	// (prefetch.go); the Loads below get those answers.
+	var node graphql.CollectedField
 	for _, f := range selected(ctx, "hits") {
 		if f.Name == "node" {
-			lctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: f})
+			node = f
 			break
 		}
 	}
+	var projects, organizations, placements []int64
+	for _, h := range res.Hits {
+		switch h.Type {
+		case search.TypeProject:
+			projects = append(projects, h.RecordID)
+		case search.TypeOrganization:
+			organizations = append(organizations, h.RecordID)
+		case search.TypeUNPlacement:
+			placements = append(placements, h.RecordID)
+		}
+	}
+	runAll([]func(){prime(ctx, node, l.project, projects), prime(ctx, node, l.organization, organizations),
+		prime(ctx, node, l.unPlacement, placements)})
+	lctx := ctx
 	thunks := make([]func() (SearchNode, error), len(res.Hits))
 	for i, h := range res.Hits {
 		switch h.Type {
