@@ -109,6 +109,20 @@ func (p Principal) role() Role {
 	return p.Role
 }
 
+// MayReadBatches reports whether p may read batches at all: a source's
+// caller (its token or a platform key) or an admin. It is checked before a
+// batch is looked up, so a caller who may read none is never told whether
+// one exists.
+func (p Principal) MayReadBatches() error {
+	switch {
+	case p.IsAdmin(), p.Role == RolePlatform && p.Source != nil:
+		return nil
+	case p.IsAnonymous():
+		return Errorf(EUNAUTHORIZED, "reading a batch needs its source's token or a platform key bound to its source (Authorization: Bearer)")
+	}
+	return Errorf(EFORBIDDEN, "reading a batch needs its source's token, a platform key bound to its source, or an admin key; this is a %s key", p.Role)
+}
+
 // CanReadBatch reports whether p may read batch b: the source that sent it,
 // or an admin.
 func (p Principal) CanReadBatch(b *Batch) error {

@@ -62,9 +62,9 @@ type FeedRecord struct {
 // RecordError is a per-record problem in a batch: which line, which field,
 // and what is wrong. Field is "" when the whole line is unusable.
 type RecordError struct {
-	Line    int
-	Field   string
-	Message string
+	Line    int    `json:"line"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // MaxExternalIDLen bounds a source's record id.

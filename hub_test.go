@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -820,4 +821,13 @@ func TestSourceValidate(t *testing.T) {
 		{"name starting with a hyphen", &hub.Source{Name: "-akmola", Kind: hub.SourceOther},
 			fe("name", "must be 1–63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")},
 	})
+}
+
+// A record error reads the same in a receipt of the feed API as in
+// GraphQL: line, field, message.
+func TestRecordErrorJSON(t *testing.T) {
+	b, err := json.Marshal(hub.RecordError{Line: 3, Field: "data.region", Message: `"KZ-99" is not a region code`})
+	if want := `{"line":3,"field":"data.region","message":"\"KZ-99\" is not a region code"}`; err != nil || string(b) != want {
+		t.Errorf("%s, %v; want %s", b, err, want)
+	}
 }

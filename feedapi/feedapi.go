@@ -38,6 +38,10 @@ const (
 // Handler serves the feed API.
 type Handler struct {
 	Sources hub.SourceService
+	// Keys, when set, lets API keys in: a platform key pushes for, and
+	// reads the receipts of, the source it is bound to; an admin key reads
+	// any receipt. Without it only sources' tokens are taken.
+	Keys    hub.KeyService
 	Batches hub.BatchService
 	// Enqueue tells the workers about a stored batch. Its failure is logged
 	// and the batch stays stored: the reconciler enqueues it later.
@@ -101,24 +105,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// authenticate returns the source of the request's bearer token and
-// spends one request of its push allowance. With a Limiter, a token that
-// is not valid spends one of the client address's failed credentials, and
-// once those are spent the address's tokens are refused (429) unread. The
-// allowance's X-RateLimit headers go on w.
-func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (*hub.Source, error) {
+// authenticate returns the caller of the request's bearer token (a
+// source's token acts as its source's platform caller) and spends one
+// request of its push allowance: its source's, or an admin key's own. With
+// a Limiter, a token that is not valid spends one of the client address's
+// failed credentials, and once those are spent the address's tokens are
+// refused (429) unread. The allowance's X-RateLimit headers go on w.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (hub.Principal, error) {
 	token, ok := BearerToken(r)
 	if !ok {
-		return nil, fail(http.StatusUnauthorized, "unauthorized", "send the source's token as Authorization: Bearer <token>")
+		return hub.Principal{}, fail(http.StatusUnauthorized, "unauthorized", "send the source's token, or a platform API key bound to the source, as Authorization: Bearer <token>")
 	}
 	var taken ratelimit.Decision
 	if h.Limiter != nil {
 		if taken = h.Limiter.TakeCredential(r); !taken.Allowed {
 			taken.SetHeaders(w.Header())
-			return nil, fail(http.StatusTooManyRequests, "rate_limited", "%s", taken.Message("failed credentials from this address"))
+			return hub.Principal{}, fail(http.StatusTooManyRequests, "rate_limited", "%s", taken.Message("failed credentials from this address"))
 		}
 	}
-	src, err := h.Sources.AuthenticateSource(r.Context(), token)
+	p, err := (&hub.Authenticator{Keys: h.Keys, Sources: h.Sources}).Authenticate(r.Context(), token)
 	if h.Limiter != nil && hub.ErrorCode(err) != hub.EUNAUTHORIZED {
 		h.Limiter.GiveBackCredential(r)
 	}
@@ -126,17 +131,20 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (*hub.Sou
 		if h.Limiter != nil && hub.ErrorCode(err) == hub.EUNAUTHORIZED {
 			taken.SetHeaders(w.Header())
 		}
-		return nil, err
+		return hub.Principal{}, err
 	}
 	if h.Limiter != nil {
-		d := h.Limiter.Push(r.Context(), src.Name)
+		name, who := "key:"+p.Key, fmt.Sprintf("the feed API of key %q", p.Key)
+		if p.Source != nil {
+			name, who = p.Source.Name, fmt.Sprintf("the feed API of source %q", p.Source.Name)
+		}
+		d := h.Limiter.Push(r.Context(), name)
 		d.SetHeaders(w.Header())
 		if !d.Allowed {
-			return nil, fail(http.StatusTooManyRequests, "rate_limited", "%s; nothing was stored, send it again then",
-				d.Message(fmt.Sprintf("the feed API of source %q", src.Name)))
+			return hub.Principal{}, fail(http.StatusTooManyRequests, "rate_limited", "%s", d.Message(who))
 		}
 	}
-	return src, nil
+	return p, nil
 }
 
 // BearerToken returns the token of an Authorization: Bearer header.
@@ -165,9 +173,13 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request) {
 // unless the token, the signature and the body all pass.
 func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, bool, error) {
 	ctx := r.Context()
-	src, err := h.authenticate(w, r)
+	p, err := h.authenticate(w, r)
 	if err != nil {
 		return nil, false, err
+	}
+	src := p.Source
+	if p.Role != hub.RolePlatform || src == nil {
+		return nil, false, fail(http.StatusForbidden, "forbidden", "a push comes from its source: send the source's token, or a platform API key bound to it, not a %s key", p.Role)
 	}
 	if name := r.PathValue("source"); name != src.Name {
 		return nil, false, fail(http.StatusForbidden, "forbidden", "this token belongs to source %q, not %q", src.Name, name)
@@ -353,7 +365,10 @@ func receiptOf(b *hub.Batch, errs []hub.RecordError, truncated bool) receipt {
 }
 
 func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
-	src, err := h.authenticate(w, r)
+	p, err := h.authenticate(w, r)
+	if err == nil {
+		err = p.MayReadBatches()
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -363,7 +378,7 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if err := (hub.Principal{Role: hub.RolePlatform, Source: src}).CanReadBatch(b); err != nil {
+	if err := p.CanReadBatch(b); err != nil {
 		h.writeError(w, r, err)
 		return
 	}

@@ -47,7 +47,7 @@ func setup(t *testing.T, limiter ...*ratelimit.Limiter) *env {
 		}
 		e.creds[name] = c
 	}
-	h := &feedapi.Handler{Sources: e.sources, Batches: postgres.NewBatchService(db), Log: slog.New(slog.DiscardHandler),
+	h := &feedapi.Handler{Sources: e.sources, Keys: postgres.NewKeyService(db), Batches: postgres.NewBatchService(db), Log: slog.New(slog.DiscardHandler),
 		Enqueue: func(context.Context, string) error { e.enqueued.Add(1); return nil }, MaxBody: 4 << 20, MaxDecompressed: 4 << 20}
 	if len(limiter) > 0 {
 		h.Limiter = limiter[0]
@@ -295,10 +295,12 @@ func TestReceipt(t *testing.T) {
 	}
 }
 
-// TestAPIKeysDoNotPush: pushes take the source's own token and signature.
-// An API key, even a platform key bound to the source, or an admin key,
-// is refused with 401 and nothing is stored, for its own source or another.
-func TestAPIKeysDoNotPush(t *testing.T) {
+// TestAPIKeysOnTheFeedAPI: a platform key bound to a source pushes for it
+// (signed with the source's secret, like its token) and reads its
+// receipts; it may do neither for another source. An admin key reads any
+// receipt and pushes for none; other roles do neither. Valid keys never
+// count as failed credentials.
+func TestAPIKeysOnTheFeedAPI(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	keys := postgres.NewKeyService(e.db)
@@ -306,6 +308,7 @@ func TestAPIKeysDoNotPush(t *testing.T) {
 	for _, k := range []*hub.APIKey{
 		{Name: "akmola-push", Role: hub.RolePlatform, Source: "akmola-portal"},
 		{Name: "ops", Role: hub.RoleAdmin},
+		{Name: "kimep", Role: hub.RoleResearcher},
 	} {
 		token, err := keys.CreateKey(context.Background(), k)
 		if err != nil {
@@ -313,16 +316,41 @@ func TestAPIKeysDoNotPush(t *testing.T) {
 		}
 		tokens[k.Name] = token
 	}
-	for _, c := range []struct{ key, source string }{
-		{"akmola-push", "akmola-portal"}, {"akmola-push", "almaty-portal"}, {"ops", "akmola-portal"},
+	status, body, _ := e.do(t, push{source: "akmola-portal", token: tokens["akmola-push"]})
+	if status != http.StatusAccepted {
+		t.Fatalf("platform key pushing for its source: %d %v", status, body)
+	}
+	id := body["batch_id"].(string)
+	for _, c := range []struct {
+		key, source string
+		status      int
+	}{
+		{"akmola-push", "almaty-portal", 403}, {"ops", "akmola-portal", 403}, {"kimep", "akmola-portal", 403},
 	} {
 		status, body, _ := e.do(t, push{source: c.source, token: tokens[c.key]})
-		if status != 401 {
-			t.Errorf("key %s pushing to %s: %d %v, want 401", c.key, c.source, status, body)
+		if status != c.status {
+			t.Errorf("key %s pushing to %s: %d %v, want %d", c.key, c.source, status, body, c.status)
 		}
 	}
-	if n := e.batches(t); n != 0 {
-		t.Fatalf("refused pushes stored %d batches", n)
+	if n := e.batches(t); n != 1 {
+		t.Fatalf("%d batches stored, want 1", n)
+	}
+
+	_, body, _ = e.do(t, push{source: "almaty-portal"})
+	other := body["batch_id"].(string)
+	for _, c := range []struct {
+		key, batch string
+		status     int
+	}{
+		{"akmola-push", id, 200}, {"akmola-push", other, 403}, {"ops", id, 200}, {"ops", other, 200}, {"kimep", id, 403},
+		{"kimep", "01a207ba-6a78-74bb-914a-783a45ce25d1", 403}, // whether a batch exists is not told
+	} {
+		req, _ := http.NewRequest("GET", e.url+"/v1/batches/"+c.batch, nil)
+		req.Header.Set("Authorization", "Bearer "+tokens[c.key])
+		status, body, _ := send(t, req)
+		if status != c.status {
+			t.Errorf("key %s reading batch %s: %d %v, want %d", c.key, c.batch, status, body, c.status)
+		}
 	}
 }
 

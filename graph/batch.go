@@ -8,6 +8,9 @@ import (
 
 // ingestBatch returns a batch to the source that sent it.
 func (r *Resolver) ingestBatch(ctx context.Context, id string) (*hub.Batch, error) {
+	if err := hub.PrincipalFrom(ctx).MayReadBatches(); err != nil {
+		return nil, err
+	}
 	b, err := r.BatchService.FindBatchByID(ctx, id)
 	if err != nil {
 		return nil, err

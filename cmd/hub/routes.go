@@ -39,7 +39,7 @@ func (m *Main) routes() http.Handler {
 	limiter := opts.RateLimiter
 	gql := graph.WithPrincipal(auth, limiter, m.Log, graph.NewHandler(m.resolver(), m.Log, opts))
 	mux := http.NewServeMux()
-	feeds := &feedapi.Handler{Sources: m.Services.Sources, Batches: m.Services.Batches, Log: m.Log, Limiter: limiter,
+	feeds := &feedapi.Handler{Sources: m.Services.Sources, Keys: m.Services.Keys, Batches: m.Services.Batches, Log: m.Log, Limiter: limiter,
 		Enqueue: func(ctx context.Context, id string) error { _, err := m.Queue.EnqueueBatch(ctx, id); return err }}
 	feeds.Register(mux)
 	ex := &exports.Handler{Statistics: m.Services.Statistics, Volunteers: m.Services.Volunteers, Log: m.Log}
