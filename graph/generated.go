@@ -2098,7 +2098,7 @@ type Query {
     measures: [Measure!]!
     groupBy: [Dimension!] = []
     filter: StatisticsFilter
-    "Rows for every coarser grouping too, with null keys for the dimensions summed over, and the grand total."
+    "Rows for every coarser grouping too, with null keys for the dimensions summed over, and the grand total. With from/to bounding a YEAR or MONTH series, rows over all its periods are given only when the range is one whole year (docs/statistics.md)."
     subtotals: Boolean = false
     "A grand-total row, every key null."
     total: Boolean = false

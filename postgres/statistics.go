@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -334,6 +335,24 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 	if (q.Total || q.Subtotals) && len(q.GroupBy) > 0 {
 		groupings = append(groupings, nil)
 	}
+	// With the periods bounded (from, to), a row over all periods (a
+	// subtotal or total without the period's key) would count every
+	// period, not the ones shown; and people in a range of periods are not
+	// the sum of each period's. The rollups hold such a row for one whole
+	// year only: the months of a year add up to the year's cell. Other
+	// ranges have no such rows.
+	ti := timeIndex(q)
+	overRange, rangeYear := ti >= 0 && (q.Filter.From != "" || q.Filter.To != ""), ""
+	if overRange {
+		rangeYear = wholeYear(q.GroupBy[ti], q.Filter.From, q.Filter.To)
+		kept := groupings[:0]
+		for _, g := range groupings {
+			if rangeYear != "" || slices.Contains(g, q.GroupBy[ti]) {
+				kept = append(kept, g)
+			}
+		}
+		groupings = kept
+	}
 	type rowKey = string
 	rows := map[rowKey]*hub.StatisticsRow{}
 	var order []rowKey
@@ -341,8 +360,16 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 	batch := &pgx.Batch{}
 	var dimsOf [][]hub.Dimension // the cells' dimensions, in the order queued
 	for _, grouping := range groupings {
+		equal := q.Filter.Equal
+		if overRange && !slices.Contains(grouping, q.GroupBy[ti]) {
+			equal = maps.Clone(equal)
+			if equal == nil {
+				equal = map[hub.Dimension]string{}
+			}
+			equal[hub.DimYear] = rangeYear
+		}
 		for _, m := range q.Measures {
-			sql, args, dims := cellsQuery(buildID, m, grouping, q.Filter.Equal)
+			sql, args, dims := cellsQuery(buildID, m, grouping, equal)
 			batch.Queue(sql, args...)
 			dimsOf = append(dimsOf, dims)
 		}
@@ -350,7 +377,8 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 	results := s.db.Pool.SendBatch(ctx, batch)
 	defer results.Close()
 	next := 0
-	for range groupings {
+	for _, grouping := range groupings {
+		overAll := ti >= 0 && !slices.Contains(grouping, q.GroupBy[ti])
 		for mi, m := range q.Measures {
 			dims := dimsOf[next]
 			next++
@@ -368,7 +396,7 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 			for _, c := range cells {
 				keys := make([]*string, len(q.GroupBy))
 				for i, d := range q.GroupBy {
-					if j := slices.Index(c.Dims, d); j >= 0 {
+					if j := slices.Index(c.Dims, d); j >= 0 && !(overAll && i == ti) {
 						keys[i] = &c.Keys[j]
 					}
 				}
@@ -464,6 +492,18 @@ func cellsQuery(buildID int64, m hub.Measure, grouping []hub.Dimension, equal ma
 		}
 	}
 	return sql, args, dims
+}
+
+// wholeYear returns the year that the periods from..to of a YEAR or MONTH
+// grouping cover exactly (2024, or 2024-01 to 2024-12), or "".
+func wholeYear(d hub.Dimension, from, to string) string {
+	switch {
+	case d == hub.DimYear && from != "" && from == to:
+		return from
+	case d == hub.DimMonth && len(from) == 7 && from[:4] == to[:min(4, len(to))] && from[5:] == "01" && to == from[:4]+"-12":
+		return from[:4]
+	}
+	return ""
 }
 
 // timeIndex returns the position of YEAR or MONTH in q.GroupBy, or -1.

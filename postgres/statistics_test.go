@@ -271,6 +271,47 @@ func TestStatisticsAnswers(t *testing.T) {
 		t.Errorf("months of 2024 by year filter: %d rows, by from/to: %d rows (want 12 per region, equal)", len(y.Rows), len(b.Rows))
 	}
 
+	// Subtotals and totals over the months of one year are the year's: the
+	// same as grouping by region alone for that year.
+	ofYear.Subtotals, ofYear.Total = true, true
+	ofYear.Filter = hub.StatisticsFilter{Equal: map[hub.Dimension]string{hub.DimDirection: "ECOLOGY", hub.DimYear: "2024"}}
+	months := f.query(t, ofYear, true)
+	byRegion := f.query(t, hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimRegion},
+		Filter: hub.StatisticsFilter{Equal: map[hub.Dimension]string{hub.DimDirection: "ECOLOGY", hub.DimYear: "2024"}}, Total: true}, true)
+	want2024 := map[string]string{}
+	for _, r := range byRegion.Rows {
+		want2024[str(r.Keys[0])] = val(r.Values[0])
+	}
+	overYear := 0
+	for _, r := range months.Rows {
+		if r.Keys[1] != nil {
+			continue
+		}
+		overYear++
+		if w := want2024[str(r.Keys[0])]; val(r.Values[0]) != w {
+			t.Errorf("months of 2024, %s over the year: %s, the year's own count %s", str(r.Keys[0]), val(r.Values[0]), w)
+		}
+	}
+	if overYear != len(byRegion.Rows) {
+		t.Errorf("%d rows over the months of 2024, want %d (each region and the total)", overYear, len(byRegion.Rows))
+	}
+
+	// A range of years has no row over all its years: distinct people are
+	// not the sum of the years', and the rollups hold no such cell. One
+	// year alone does.
+	span := f.query(t, hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimRegion, hub.DimYear},
+		Filter: hub.StatisticsFilter{From: "2023", To: "2024"}, Subtotals: true, Total: true}, true)
+	for _, r := range span.Rows {
+		if r.Keys[1] == nil {
+			t.Fatalf("2023–2024 has a row over all years: %s %s = %s", str(r.Keys[0]), str(r.Keys[1]), val(r.Values[0]))
+		}
+	}
+	one := f.query(t, hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimYear},
+		Filter: hub.StatisticsFilter{From: "2024", To: "2024"}, Total: true}, true)
+	if len(one.Rows) != 2 || str(one.Rows[0].Keys[0]) != "2024" || one.Rows[1].Keys[0] != nil || val(one.Rows[0].Values[0]) != val(one.Rows[1].Values[0]) {
+		t.Errorf("2024 alone with its total: %d rows", len(one.Rows))
+	}
+
 	years := f.query(t, hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimYear}}, true)
 	for i := 1; i < len(years.Rows); i++ {
 		a, b := *years.Rows[i-1].Keys[0], *years.Rows[i].Keys[0]
