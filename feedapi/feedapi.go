@@ -383,8 +383,13 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit := MaxErrorsPerReceipt
-	if v, err := strconv.Atoi(r.URL.Query().Get("errors")); err == nil && v >= 0 && v < limit {
-		limit = v
+	if q := r.URL.Query().Get("errors"); q != "" {
+		v, err := strconv.Atoi(q)
+		if err != nil || v < 0 {
+			h.writeError(w, r, fail(http.StatusBadRequest, "invalid", "errors must be a whole number of record errors to list, 0 to %d", MaxErrorsPerReceipt))
+			return
+		}
+		limit = min(v, MaxErrorsPerReceipt)
 	}
 	errs, err := h.Batches.FindBatchErrors(r.Context(), b.ID, limit+1)
 	if err != nil {

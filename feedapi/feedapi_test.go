@@ -288,6 +288,8 @@ func TestReceipt(t *testing.T) {
 		"other source":  {e.creds["almaty-portal"].Token, id, 403},
 		"unknown batch": {e.creds["akmola-portal"].Token, "01a207ba-6a78-74bb-914a-783a45ce25d1", 404},
 		"not a uuid":    {e.creds["akmola-portal"].Token, "nope", 400},
+		"bad errors=":   {e.creds["akmola-portal"].Token, id + "?errors=abc", 400},
+		"errors=0":      {e.creds["akmola-portal"].Token, id + "?errors=0", 200},
 	} {
 		if s, b := get(tc.token, tc.id); s != tc.status {
 			t.Errorf("%s: %d %v, want %d", name, s, b, tc.status)

@@ -39,6 +39,16 @@ func requireRole(ctx context.Context, role hub.Role) error {
 	what := "this field"
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil {
 		what = fc.Object + "." + fc.Field.Name
+		// On an input field: the argument's path, e.g. filter.deletion.
+		if pc := graphql.GetPathContext(ctx); pc != nil && pc.ParentField == fc {
+			var names []string
+			for it := pc; it != nil; it = it.Parent {
+				if it.Field != nil {
+					names = append([]string{*it.Field}, names...)
+				}
+			}
+			what = "the argument " + strings.Join(names, ".") + " of " + what
+		}
 	}
 	caller := "an anonymous caller"
 	if !p.IsAnonymous() {
