@@ -43,6 +43,27 @@ func (h *Handler) Register(mux *http.ServeMux, auth func(http.Handler) http.Hand
 	mux.Handle("GET /v1/exports/volunteers.csv", auth(http.HandlerFunc(h.volunteers)))
 }
 
+// WriteError writes an export's error answer, {"error":{"code","message"}},
+// for a GraphQL error code from the authentication and rate limits the
+// exports share with the GraphQL endpoint (graph.ErrorWriter).
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	switch code {
+	case "UNAUTHENTICATED":
+		code = "unauthorized"
+	case "INTERNAL_SERVER_ERROR":
+		code = "internal"
+	default:
+		code = strings.ToLower(code)
+	}
+	writeJSONError(w, status, code, message)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
+}
+
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := http.StatusInternalServerError, "internal"
 	msg := "internal error; try again"
@@ -57,9 +78,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		h.Log.ErrorContext(r.Context(), "export failed", "path", r.URL.Path, "err", err)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	writeJSONError(w, status, code, msg)
 }
 
 // authorize lets researchers (and admins) in.

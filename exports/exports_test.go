@@ -38,11 +38,14 @@ func setup(t *testing.T, volunteers int) *fixture {
 		}
 		f.tokens[k.Name] = token
 	}
+	f.tokens["forged"] = hub.KeyTokenPrefix + "forged"
 	auth := &hub.Authenticator{Keys: keys, Sources: postgres.NewSourceService(db)}
 	log := slog.New(slog.DiscardHandler)
 	mux := http.NewServeMux()
 	h := &exports.Handler{Statistics: f.stats, Volunteers: postgres.NewVolunteerService(db), Log: log}
-	h.Register(mux, func(next http.Handler) http.Handler { return graph.WithPrincipal(auth, nil, log, next) })
+	h.Register(mux, func(next http.Handler) http.Handler {
+		return graph.WithPrincipalFor(auth, nil, log, exports.WriteError, next)
+	})
 	f.handler = mux
 	return f
 }
@@ -78,9 +81,14 @@ func TestExportsNeedAResearcherKey(t *testing.T) {
 	t.Parallel()
 	f := setup(t, 0)
 	for _, path := range []string{"/v1/exports/statistics.csv?measures=PROJECTS&groupBy=REGION", "/v1/exports/volunteers.csv"} {
-		for key, want := range map[string]int{"": 401, "ministry": 403, "kimep": 200, "ops": 200} {
-			if w, _ := f.get(t, key, path); w.Code != want {
+		for key, want := range map[string]int{"": 401, "ministry": 403, "kimep": 200, "ops": 200, "forged": 401} {
+			w, _ := f.get(t, key, path)
+			if w.Code != want {
 				t.Errorf("%s with key %q: %d %s, want %d", path, key, w.Code, w.Body, want)
+			}
+			// Every refusal, the bearer token's included, has the exports' shape.
+			if want == 401 && !strings.HasPrefix(w.Body.String(), `{"error":{"code":"unauthorized"`) {
+				t.Errorf("%s with key %q: %s, want the exports' error shape", path, key, w.Body)
 			}
 		}
 	}

@@ -29,6 +29,17 @@ type Authenticator interface {
 // spent, the address's tokens are answered 429 without being looked up
 // (ratelimit.Limiter.TakeCredential).
 func WithPrincipal(auth Authenticator, limiter *ratelimit.Limiter, log *slog.Logger, next http.Handler) http.Handler {
+	return WithPrincipalFor(auth, limiter, log, writeError, next)
+}
+
+// ErrorWriter writes an error answer with an HTTP status, a GraphQL error
+// code (UNAUTHENTICATED, RATE_LIMITED, …) and a message. The GraphQL
+// endpoint's writes {"errors":[…]}; other endpoints bring their own.
+type ErrorWriter func(w http.ResponseWriter, status int, code, message string)
+
+// WithPrincipalFor is WithPrincipal for an endpoint that answers errors
+// with write.
+func WithPrincipalFor(auth Authenticator, limiter *ratelimit.Limiter, log *slog.Logger, writeError ErrorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearer(r)
 		if !ok {

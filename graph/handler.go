@@ -110,7 +110,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	var h http.Handler = WithLoaders(r, opts.LoaderWait, srv)
 	h = withTimeout(opts.Timeout, h)
 	h = limitRequest(opts.MaxBodyBytes, h)
-	return RateLimited(opts.RateLimiter, h)
+	return RateLimited(opts.RateLimiter, writeError, h)
 }
 
 // NewExplorer returns the interactive GraphiQL explorer for the endpoint.

@@ -10,7 +10,7 @@ import (
 // carries X-RateLimit-Limit and X-RateLimit-Remaining; a request over the
 // limit is answered 429 with Retry-After and RATE_LIMITED, and never
 // reaches next.
-func rateLimited(l *ratelimit.Limiter, next http.Handler) http.Handler {
+func rateLimited(l *ratelimit.Limiter, writeError ErrorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d, who := l.Request(r)
 		d.SetHeaders(w.Header())
@@ -22,12 +22,13 @@ func rateLimited(l *ratelimit.Limiter, next http.Handler) http.Handler {
 	})
 }
 
-// RateLimited is rateLimited for the hub's other endpoints that count
-// against the caller's GraphQL allowance (the exports); nil l serves next
-// as it is.
-func RateLimited(l *ratelimit.Limiter, next http.Handler) http.Handler {
+// RateLimited returns next behind the caller's rate limit (rateLimited),
+// answering a refusal with write; nil l serves next as it is. The hub's
+// other endpoints that spend the caller's GraphQL allowance (the exports)
+// use it with their own error format.
+func RateLimited(l *ratelimit.Limiter, write ErrorWriter, next http.Handler) http.Handler {
 	if l == nil {
 		return next
 	}
-	return rateLimited(l, next)
+	return rateLimited(l, write, next)
 }

@@ -45,7 +45,8 @@ func (m *Main) routes() http.Handler {
 	ex := &exports.Handler{Statistics: m.Services.Statistics, Volunteers: m.Services.Volunteers, Log: m.Log}
 	// Exports count against the caller's rate limit like a GraphQL request.
 	ex.Register(mux, func(h http.Handler) http.Handler {
-		return instrument("exports", graph.WithPrincipal(auth, limiter, m.Log, graph.RateLimited(limiter, h)))
+		return instrument("exports", graph.WithPrincipalFor(auth, limiter, m.Log, exports.WriteError,
+			graph.RateLimited(limiter, exports.WriteError, h)))
 	})
 	mux.Handle("POST /graphql", instrument("graphql", gql))
 	mux.Handle("GET /graphql", instrument("graphql", gql))
