@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -204,15 +205,16 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, boo
 	if len(webhookID) > 200 {
 		return nil, false, fail(http.StatusBadRequest, "invalid", "webhook-id is longer than 200 characters")
 	}
-	if prev, err := h.Batches.FindBatchByWebhookID(ctx, src.ID, webhookID); err == nil {
-		return prev, true, nil
-	} else if hub.ErrorCode(err) != hub.ENOTFOUND {
+	prev, err := h.Batches.FindBatchByWebhookID(ctx, src.ID, webhookID)
+	if err != nil && hub.ErrorCode(err) != hub.ENOTFOUND {
 		return nil, false, err
 	}
-
 	body, err := h.decode(raw, r.Header.Get("Content-Encoding"))
 	if err != nil {
 		return nil, false, err
+	}
+	if prev != nil {
+		return sameBody(prev, body)
 	}
 	b := &hub.Batch{SourceID: src.ID, Source: src.Name, WebhookID: webhookID, Mode: hub.ModeDelta}
 	if mode := r.URL.Query().Get("mode"); mode != "" {
@@ -227,7 +229,10 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, boo
 	if err := h.Batches.CreateBatch(ctx, b, body); hub.ErrorCode(err) == hub.ECONFLICT {
 		// The same push arrived twice at once; answer with the first.
 		prev, err := h.Batches.FindBatchByWebhookID(ctx, src.ID, webhookID)
-		return prev, true, err
+		if err != nil {
+			return nil, false, err
+		}
+		return sameBody(prev, body)
 	} else if err != nil {
 		return nil, false, err
 	}
@@ -235,6 +240,17 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, boo
 		h.Log.WarnContext(ctx, "batch stored but not enqueued; the reconciler will enqueue it", "batch", b.ID, "err", err)
 	}
 	return b, false, nil
+}
+
+// sameBody answers a push whose webhook-id prev already has: prev's
+// receipt when the body is the same (a retry), a 409 when it is another
+// body (the id was reused, and the new body would be lost).
+func sameBody(prev *hub.Batch, body []byte) (*hub.Batch, bool, error) {
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], prev.BodySHA256) {
+		return nil, false, fail(http.StatusConflict, "webhook_id_reused",
+			"webhook-id %q was already used for another body (batch %s); a retry sends the same body, a new push a new webhook-id", prev.WebhookID, prev.ID)
+	}
+	return prev, true, nil
 }
 
 // verify checks the Standard Webhooks signature against the source's

@@ -177,6 +177,17 @@ func TestPush(t *testing.T) {
 		t.Fatalf("replay: %d %v; %d batches", status, body, e.batches(t))
 	}
 
+	// The same webhook-id with another body: refused, nothing written. The
+	// same body gzipped is the same push.
+	status, body, _ = e.do(t, push{webhookID: "msg_1", body: []byte(strings.Replace(feed, "Теплые", "Холодные", 1))})
+	if errBody, _ := body["error"].(map[string]any); status != http.StatusConflict || errBody["code"] != "webhook_id_reused" || e.batches(t) != 1 {
+		t.Fatalf("webhook-id reused for another body: %d %v; %d batches", status, body, e.batches(t))
+	}
+	if status, body, hdr := e.do(t, push{webhookID: "msg_1", body: gz([]byte(feed)), encoding: "gzip"}); status != http.StatusAccepted ||
+		body["batch_id"] != id || hdr.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("the same body gzipped: %d %v", status, body)
+	}
+
 	// gzip is accepted; the signature covers the compressed body as sent.
 	if status, body, _ := e.do(t, push{body: gz([]byte(feed)), encoding: "gzip"}); status != http.StatusAccepted {
 		t.Fatalf("gzip: %d %v", status, body)
