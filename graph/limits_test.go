@@ -408,7 +408,7 @@ func TestUndecodableBodyNotEchoed(t *testing.T) {
 		"cut short":               {`{"query":"{ regions { code } }","variables":{"iin":"` + secret, "empty or cut short"},
 		"not JSON":                {`query=` + secret, "not valid JSON (at byte 1)"},
 		"two values":              {`{"query":"{ regions { code } }"} {"iin":"` + secret + `"}`, "more than one JSON value"},
-		"a string":                {`"` + secret + `"`, "must be a JSON object"},
+		"a string":                {`"` + secret + `"`, `must be a JSON object {"query": …, "variables": {…}, "operationName": …}: it is a JSON string`},
 	} {
 		e.counter.Reset()
 		a := serve(t, e.handler, request{body: strings.NewReader(tc.body)})
@@ -416,6 +416,26 @@ func TestUndecodableBodyNotEchoed(t *testing.T) {
 		if strings.Contains(a.body, secret) || len(a.Errors) != 1 || !strings.Contains(a.Errors[0].Message, tc.want) {
 			t.Errorf("%s: %s; want %q and no echo of the body", name, a, tc.want)
 		}
+	}
+}
+
+// A POST that is not JSON is answered 415 with what to send, before it is
+// read: form posts, text/plain and a missing Content-Type alike.
+func TestPostNotJSONRefused(t *testing.T) {
+	t.Parallel()
+	e := setupLimits(t, graph.HandlerOptions{})
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "none"} {
+		e.counter.Reset()
+		a := serve(t, e.handler, request{body: strings.NewReader(`{"query":"{ regions { code } }"}`), header: map[string]string{"Content-Type": ct}})
+		e.refusedBeforeSQL(t, ct, a, http.StatusUnsupportedMediaType, graph.CodeBadUserInput)
+		if len(a.Errors) != 1 || !strings.Contains(a.Errors[0].Message, "Content-Type: application/json") {
+			t.Errorf("%s: %s", ct, a)
+		}
+	}
+	e.counter.Reset()
+	if a := serve(t, e.handler, request{body: strings.NewReader(`{"query":"{ regions { code } }"}`),
+		header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}); a.status != http.StatusOK || len(a.Errors) != 0 {
+		t.Errorf("JSON with a charset: %s", a)
 	}
 }
 

@@ -32,6 +32,11 @@ func limitRequest(maxBytes int64, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" || r.Header.Get("Upgrade") != "" {
+			writeError(w, http.StatusUnsupportedMediaType, CodeBadUserInput,
+				`send the operation as Content-Type: application/json, {"query": …, "variables": {…}}, or as a GET with query= for a query`)
+			return
+		}
 		tooLarge := func() {
 			w.Header().Set("Connection", "close")
 			writeError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge,
@@ -51,11 +56,9 @@ func limitRequest(maxBytes int64, next http.Handler) http.Handler {
 			writeError(w, http.StatusBadRequest, CodeBadUserInput, "the request body could not be read")
 			return
 		}
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
-			if msg := checkParams(body); msg != "" {
-				writeError(w, http.StatusBadRequest, CodeBadUserInput, msg)
-				return
-			}
+		if msg := checkParams(body); msg != "" {
+			writeError(w, http.StatusBadRequest, CodeBadUserInput, msg)
+			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
@@ -90,7 +93,7 @@ func checkParams(body []byte) string {
 	case errors.As(err, &typ) && typ.Field != "":
 		reason = fmt.Sprintf("%q must be %s", typ.Field, jsonKind(typ.Type.Kind().String()))
 	case errors.As(err, &typ):
-		reason = "it must be a JSON object"
+		reason = "it is a JSON " + typ.Value
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		reason = "it is empty or cut short"
 	case err.Error() == "more than one JSON value":
