@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,10 @@ func NewDB(url string) *DB {
 	return &DB{URL: url, Now: func() time.Time { return time.Now().UTC() }}
 }
 
+// DefaultMaxConns is the pool's size unless DATABASE_URL sets
+// pool_max_conns: four connections per CPU, at least 10.
+func DefaultMaxConns() int32 { return int32(max(10, 4*runtime.GOMAXPROCS(0))) }
+
 // Open connects and checks the connection, with an error that says what to
 // fix when PostgreSQL cannot be reached.
 func (db *DB) Open(ctx context.Context) error {
@@ -65,8 +70,14 @@ func (db *DB) Open(ctx context.Context) error {
 	if db.Tracer != nil {
 		cfg.ConnConfig.Tracer = db.Tracer
 	}
-	if db.MaxConns > 0 {
+	switch {
+	case db.MaxConns > 0:
 		cfg.MaxConns = db.MaxConns
+	case !strings.Contains(db.URL, "pool_max_conns"):
+		// pgx's default, one per CPU (at least 4), is for a client, not
+		// for a server whose API requests and in-process workers share
+		// the pool: a few slow requests would queue everything else.
+		cfg.MaxConns = DefaultMaxConns()
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "birgemiz-hub"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

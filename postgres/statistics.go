@@ -374,25 +374,41 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 			dimsOf = append(dimsOf, dims)
 		}
 	}
-	results := s.db.Pool.SendBatch(ctx, batch)
-	defer results.Close()
+	// The batch holds its connection until it is closed: read every result
+	// and give the connection back before anything else (reported) asks the
+	// pool for one. Holding it, a few concurrent requests would take every
+	// connection and wait for another one forever.
+	cellsOf := make([][]*hub.Cell, 0, len(dimsOf))
+	if err := func() error {
+		results := s.db.Pool.SendBatch(ctx, batch)
+		defer results.Close()
+		for range groupings {
+			for _, m := range q.Measures {
+				dims := dimsOf[len(cellsOf)]
+				rs, err := results.Query()
+				if err != nil {
+					return fmt.Errorf("read statistics: %w", err)
+				}
+				cells, err := pgx.CollectRows(rs, func(row pgx.CollectableRow) (*hub.Cell, error) {
+					c := &hub.Cell{Measure: m, Dims: dims}
+					return c, row.Scan(&c.Keys, &c.Value, &c.People, &c.Suppressed)
+				})
+				if err != nil {
+					return fmt.Errorf("read statistics: %w", err)
+				}
+				cellsOf = append(cellsOf, cells)
+			}
+		}
+		return nil
+	}(); err != nil {
+		return nil, err
+	}
 	next := 0
 	for _, grouping := range groupings {
 		overAll := ti >= 0 && !slices.Contains(grouping, q.GroupBy[ti])
-		for mi, m := range q.Measures {
-			dims := dimsOf[next]
+		for mi := range q.Measures {
+			cells := cellsOf[next]
 			next++
-			rs, err := results.Query()
-			if err != nil {
-				return nil, fmt.Errorf("read statistics: %w", err)
-			}
-			cells, err := pgx.CollectRows(rs, func(row pgx.CollectableRow) (*hub.Cell, error) {
-				c := &hub.Cell{Measure: m, Dims: dims}
-				return c, row.Scan(&c.Keys, &c.Value, &c.People, &c.Suppressed)
-			})
-			if err != nil {
-				return nil, fmt.Errorf("read statistics: %w", err)
-			}
 			for _, c := range cells {
 				keys := make([]*string, len(q.GroupBy))
 				for i, d := range q.GroupBy {

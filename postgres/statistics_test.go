@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/internal/testutil"
@@ -416,5 +417,34 @@ func TestStatisticsCountsAPersonOnce(t *testing.T) {
 	}
 	if w := "platform-a=12 platform-b=12 ∗=12"; strings.Join(lines, " ") != w {
 		t.Fatalf("volunteers by source: %s, want %s", strings.Join(lines, " "), w)
+	}
+}
+
+// Concurrent statistics requests share a small pool without waiting on
+// each other: each gives its connection back before asking for another
+// (a request that held its batch's connection while reading the reported
+// figures took the whole pool with four requests, and every one waited).
+func TestStatisticsConcurrentOnSmallPool(t *testing.T) {
+	t.Parallel()
+	db := testutil.NewDBWith(t, func(db *postgres.DB) { db.MaxConns = 2 })
+	stats := postgres.NewStatisticsService(db)
+	testutil.NewSeeder(t, db, "seed-portal").Apply(testutil.Volunteer("v1", "KZ-11"))
+	if _, err := stats.RebuildStatistics(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	q := hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers, hub.MeasureOrganizations}, GroupBy: []hub.Dimension{hub.DimRegion}, Total: true}
+	errs := make(chan error, 12)
+	for range 12 {
+		go func() {
+			_, err := stats.Statistics(ctx, q, false)
+			errs <- err
+		}()
+	}
+	for range 12 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a statistics request on a pool of 2: %v", err)
+		}
 	}
 }

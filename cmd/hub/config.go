@@ -53,7 +53,7 @@ type Config struct {
 
 // configVars documents every variable for `hub help` and the README.
 var configVars = [][3]string{
-	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/birgemiz?sslmode=disable", "PostgreSQL; the database is created and migrated on start"},
+	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/birgemiz?sslmode=disable", "PostgreSQL; the database is created and migrated on start; the pool holds up to 4 connections per CPU (at least 10), or pool_max_conns=N from the URL"},
 	{"REDIS_ADDR", "127.0.0.1:6379", "Redis: the asynq task queue, the API's rate limits and its persisted queries"},
 	{"REDIS_DB", "0", "Redis database number"},
 	{"REDIS_PASSWORD", "", "Redis password"},
