@@ -37,6 +37,24 @@ type Batch struct {
 	PullRunID string
 }
 
+// SweepOutcome is what a processed snapshot's sweep did: the records it
+// deleted, or why it did not sweep. Both are empty for a delta, before
+// processing, and for a pulled page whose run decided nothing on it (the
+// run's last page carries the outcome).
+func (b *Batch) SweepOutcome() (swept *int, note string) {
+	if b.Mode != ModeSnapshot || b.FinishedAt == nil {
+		return nil, ""
+	}
+	if b.SweepNote != "" {
+		return nil, b.SweepNote
+	}
+	if b.PullRunID != "" && b.Swept == 0 {
+		return nil, ""
+	}
+	n := b.Swept
+	return &n, ""
+}
+
 // PullRun is one pull of a snapshot source. Each page the hub fetched is a
 // batch of the run; a page is only part of the catalogue, so the run sweeps
 // once, after every page is stored and applied without a failed record,

@@ -831,3 +831,31 @@ func TestRecordErrorJSON(t *testing.T) {
 		t.Errorf("%s, %v; want %s", b, err, want)
 	}
 }
+
+// A receipt shows a sweep only for a processed snapshot: its count, or
+// why it did not sweep; a pulled page shows what its run decided on it.
+func TestBatchSweepOutcome(t *testing.T) {
+	done := time.Date(2026, 1, 13, 10, 0, 0, 0, time.UTC)
+	for name, c := range map[string]struct {
+		b     hub.Batch
+		swept string
+		note  string
+	}{
+		"delta":                  {hub.Batch{Mode: hub.ModeDelta, FinishedAt: &done, Swept: 3}, "nil", ""},
+		"snapshot not processed": {hub.Batch{Mode: hub.ModeSnapshot}, "nil", ""},
+		"snapshot swept":         {hub.Batch{Mode: hub.ModeSnapshot, FinishedAt: &done, Swept: 3}, "3", ""},
+		"snapshot swept nothing": {hub.Batch{Mode: hub.ModeSnapshot, FinishedAt: &done}, "0", ""},
+		"snapshot not swept":     {hub.Batch{Mode: hub.ModeSnapshot, FinishedAt: &done, SweepNote: "1 record failed"}, "nil", "1 record failed"},
+		"pulled page":            {hub.Batch{Mode: hub.ModeSnapshot, FinishedAt: &done, PullRunID: "r"}, "nil", ""},
+		"pulled last page":       {hub.Batch{Mode: hub.ModeSnapshot, FinishedAt: &done, PullRunID: "r", Swept: 2}, "2", ""},
+	} {
+		swept, note := c.b.SweepOutcome()
+		got := "nil"
+		if swept != nil {
+			got = fmt.Sprint(*swept)
+		}
+		if got != c.swept || note != c.note {
+			t.Errorf("%s: %s %q, want %s %q", name, got, note, c.swept, c.note)
+		}
+	}
+}

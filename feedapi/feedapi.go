@@ -358,6 +358,8 @@ type receipt struct {
 	ReceivedAt      time.Time         `json:"received_at"`
 	StartedAt       *time.Time        `json:"started_at,omitempty"`
 	FinishedAt      *time.Time        `json:"finished_at,omitempty"`
+	Swept           *int              `json:"swept,omitempty"`      // a processed snapshot: records its sweep deleted
+	SweepNote       string            `json:"sweep_note,omitempty"` // a processed snapshot that did not sweep: why
 	Errors          []hub.RecordError `json:"errors,omitempty"`
 	ErrorsTruncated bool              `json:"errors_truncated,omitempty"`
 	ReceiptURL      string            `json:"receipt_url"`
@@ -374,7 +376,8 @@ type counts struct {
 
 func receiptOf(b *hub.Batch, errs []hub.RecordError, truncated bool) receipt {
 	c := b.Counts
-	return receipt{BatchID: b.ID, Source: b.Source, Status: b.Status, Format: b.Format, Mode: b.Mode, Records: b.Lines,
+	swept, note := b.SweepOutcome()
+	return receipt{Swept: swept, SweepNote: note, BatchID: b.ID, Source: b.Source, Status: b.Status, Format: b.Format, Mode: b.Mode, Records: b.Lines,
 		Counts: counts{c.Created, c.Updated, c.Deleted, c.Unchanged, c.Stale, c.Failed}, Error: b.Error,
 		ReceivedAt: b.ReceivedAt, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt, Errors: errs, ErrorsTruncated: truncated,
 		ReceiptURL: "/v1/batches/" + b.ID}

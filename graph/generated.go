@@ -106,6 +106,8 @@ type ComplexityRoot struct {
 		Source     func(childComplexity int) int
 		StartedAt  func(childComplexity int) int
 		Status     func(childComplexity int) int
+		SweepNote  func(childComplexity int) int
+		Swept      func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -400,6 +402,8 @@ type IngestBatchResolver interface {
 	Error(ctx context.Context, obj *hub.Batch) (*string, error)
 
 	Errors(ctx context.Context, obj *hub.Batch, first *int) ([]*hub.RecordError, error)
+	Swept(ctx context.Context, obj *hub.Batch) (*int, error)
+	SweepNote(ctx context.Context, obj *hub.Batch) (*string, error)
 }
 type OrganizationResolver interface {
 	ID(ctx context.Context, obj *hub.Organization) (string, error)
@@ -774,6 +778,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestBatch.Status(childComplexity), true
+	case "IngestBatch.sweepNote":
+		if e.ComplexityRoot.IngestBatch.SweepNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.SweepNote(childComplexity), true
+	case "IngestBatch.swept":
+		if e.ComplexityRoot.IngestBatch.Swept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestBatch.Swept(childComplexity), true
 
 	case "Organization.bin":
 		if e.ComplexityRoot.Organization.Bin == nil {
@@ -2720,6 +2736,10 @@ type IngestBatch {
   finishedAt: DateTime
   "Per-record errors by line."
   errors(first: Int = 100): [RecordError!]!
+  "A snapshot, once processed: the records deleted because the source stopped listing them (docs/feeds.md, Snapshots). Null for a delta, before processing, or when it did not sweep."
+  swept: Int
+  "A processed snapshot that did not sweep: why (an empty batch, failed records, a pull run not settled)."
+  sweepNote: String
 }
 
 type BatchCounts {
@@ -2952,6 +2972,10 @@ func (ec *executionContext) childFields_IngestBatch(ctx context.Context, field g
 		return ec.fieldContext_IngestBatch_finishedAt(ctx, field)
 	case "errors":
 		return ec.fieldContext_IngestBatch_errors(ctx, field)
+	case "swept":
+		return ec.fieldContext_IngestBatch_swept(ctx, field)
+	case "sweepNote":
+		return ec.fieldContext_IngestBatch_sweepNote(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IngestBatch", field.Name)
 }
@@ -5232,6 +5256,52 @@ func (ec *executionContext) fieldContext_IngestBatch_errors(ctx context.Context,
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _IngestBatch_swept(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_swept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IngestBatch().Swept(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_swept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, true, true, "Int")
+}
+
+func (ec *executionContext) _IngestBatch_sweepNote(ctx context.Context, field graphql.CollectedField, obj *hub.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestBatch_sweepNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IngestBatch().SweepNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestBatch_sweepNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestBatch", field, true, true, "String")
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *hub.Organization) (ret graphql.Marshaler) {
@@ -12665,6 +12735,18 @@ func (ec *executionContext) _IngestBatch(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IngestBatch_errors(ctx, field, obj)
+				})
+		case "swept":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IngestBatch_swept(ctx, field, obj)
+				})
+		case "sweepNote":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IngestBatch_sweepNote(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -52,6 +52,16 @@ func (r *ingestBatchResolver) Errors(ctx context.Context, obj *hub.Batch, first 
 	return r.batchErrors(ctx, obj, first)
 }
 
+func (r *ingestBatchResolver) Swept(ctx context.Context, obj *hub.Batch) (*int, error) {
+	swept, _ := obj.SweepOutcome()
+	return swept, nil
+}
+
+func (r *ingestBatchResolver) SweepNote(ctx context.Context, obj *hub.Batch) (*string, error) {
+	_, note := obj.SweepOutcome()
+	return nullable(note), nil
+}
+
 func (r *organizationResolver) ID(ctx context.Context, obj *hub.Organization) (string, error) {
 	return globalID(typeOrganization, obj.ID), nil
 }

@@ -448,8 +448,12 @@ func TestPullSnapshotSweepsOnceAfterAllPages(t *testing.T) {
 		t.Fatalf("run %+v, want 2 swept", run)
 	}
 	last, _ := f.batches.FindBatchByID(ctx, out.Batches[1])
-	if last.Swept != 2 || last.Status != hub.BatchDone {
+	if swept, note := last.SweepOutcome(); last.Status != hub.BatchDone || swept == nil || *swept != 2 || note != "" {
 		t.Fatalf("the run's last page %+v, want its receipt to show 2 swept", last)
+	}
+	first, _ := f.batches.FindBatchByID(ctx, out.Batches[0])
+	if swept, note := first.SweepOutcome(); swept != nil || note != "" {
+		t.Fatalf("the run's first page shows a sweep of its own: %v %q", swept, note)
 	}
 	// The pages' tasks running again change nothing.
 	f.apply(t, out.Batches...)
