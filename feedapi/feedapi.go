@@ -213,15 +213,15 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, boo
 	if err != nil {
 		return nil, false, err
 	}
-	if prev != nil {
-		return sameBody(prev, body)
-	}
 	b := &hub.Batch{SourceID: src.ID, Source: src.Name, WebhookID: webhookID, Mode: hub.ModeDelta}
 	if mode := r.URL.Query().Get("mode"); mode != "" {
 		b.Mode = hub.FeedMode(mode)
 		if b.Mode != hub.ModeDelta && b.Mode != hub.ModeSnapshot {
 			return nil, false, fail(http.StatusBadRequest, "invalid", "mode must be delta or snapshot")
 		}
+	}
+	if prev != nil {
+		return samePush(prev, b.Mode, body)
 	}
 	if err := classify(r, b, body); err != nil {
 		return nil, false, err
@@ -232,7 +232,7 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, boo
 		if err != nil {
 			return nil, false, err
 		}
-		return sameBody(prev, body)
+		return samePush(prev, b.Mode, body)
 	} else if err != nil {
 		return nil, false, err
 	}
@@ -242,13 +242,18 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, boo
 	return b, false, nil
 }
 
-// sameBody answers a push whose webhook-id prev already has: prev's
-// receipt when the body is the same (a retry), a 409 when it is another
-// body (the id was reused, and the new body would be lost).
-func sameBody(prev *hub.Batch, body []byte) (*hub.Batch, bool, error) {
+// samePush answers a push whose webhook-id prev already has: prev's
+// receipt when it is the same push again (a retry), a 409 when it is
+// another body, or the same body in another mode (the new push would be
+// lost: a snapshot taken for a delta would never sweep).
+func samePush(prev *hub.Batch, mode hub.FeedMode, body []byte) (*hub.Batch, bool, error) {
 	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], prev.BodySHA256) {
 		return nil, false, fail(http.StatusConflict, "webhook_id_reused",
 			"webhook-id %q was already used for another body (batch %s); a retry sends the same body, a new push a new webhook-id", prev.WebhookID, prev.ID)
+	}
+	if prev.Mode != mode {
+		return nil, false, fail(http.StatusConflict, "webhook_id_reused",
+			"webhook-id %q was already used for this body as a %s (batch %s); a retry sends the same mode, a new push a new webhook-id", prev.WebhookID, prev.Mode, prev.ID)
 	}
 	return prev, true, nil
 }

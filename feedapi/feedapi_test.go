@@ -183,6 +183,9 @@ func TestPush(t *testing.T) {
 	if errBody, _ := body["error"].(map[string]any); status != http.StatusConflict || errBody["code"] != "webhook_id_reused" || e.batches(t) != 1 {
 		t.Fatalf("webhook-id reused for another body: %d %v; %d batches", status, body, e.batches(t))
 	}
+	if status, body, _ := e.do(t, push{webhookID: "msg_1", query: "?mode=snapshot"}); status != http.StatusConflict || e.batches(t) != 1 {
+		t.Fatalf("webhook-id reused for the same body as a snapshot: %d %v", status, body)
+	}
 	if status, body, hdr := e.do(t, push{webhookID: "msg_1", body: gz([]byte(feed)), encoding: "gzip"}); status != http.StatusAccepted ||
 		body["batch_id"] != id || hdr.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("the same body gzipped: %d %v", status, body)
