@@ -31,7 +31,7 @@ func scanOrganization(row pgx.Row, extra ...any) (*hub.Organization, error) {
 
 // FindOrganizationsByIDs returns the live organizations among ids.
 func (s *OrganizationService) FindOrganizationsByIDs(ctx context.Context, ids []int64) ([]*hub.Organization, error) {
-	return findByIDs(ctx, s.db.Pool, "organizations o", orgColumns, "o.", ids, scanOrganization)
+	return findByIDs(ctx, s.db.reader(ctx), "organizations o", orgColumns, "o.", ids, scanOrganization)
 }
 
 func orgWhere(f hub.OrganizationFilter) (*where, error) {

@@ -36,7 +36,7 @@ func scanProject(row pgx.Row, extra ...any) (*hub.Project, error) {
 
 // FindProjectsByIDs returns the live projects among ids.
 func (s *ProjectService) FindProjectsByIDs(ctx context.Context, ids []int64) ([]*hub.Project, error) {
-	return findByIDs(ctx, s.db.Pool, "projects p", projectColumns, "p.", ids, scanProject)
+	return findByIDs(ctx, s.db.reader(ctx), "projects p", projectColumns, "p.", ids, scanProject)
 }
 
 func projectWhere(f hub.ProjectFilter) (*where, error) {

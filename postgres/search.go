@@ -23,6 +23,17 @@ var searchTables = map[hub.RecordType]string{
 	hub.TypeProject: "projects", hub.TypeOrganization: "organizations", hub.TypeUNPlacement: "un_placements",
 }
 
+type drainTxKey struct{}
+
+// reader is where a lookup runs: on the transaction of the search-outbox
+// drain that ctx belongs to, or on the pool.
+func (db *DB) reader(ctx context.Context) querier {
+	if tx, ok := ctx.Value(drainTxKey{}).(pgx.Tx); ok {
+		return tx
+	}
+	return db.Pool
+}
+
 // DrainSearchOutbox locks up to limit rows with SKIP LOCKED, so drains
 // running side by side take different rows, and deletes them in the same
 // transaction after apply succeeded. A failed apply leaves them queued.
@@ -49,7 +60,10 @@ func (s *SearchOutboxService) DrainSearchOutbox(ctx context.Context, limit int, 
 		if n == 0 {
 			return nil
 		}
-		if err := apply(ctx, changes); err != nil {
+		// apply loads the changed records on this transaction (reader):
+		// its connection is held until the rows are deleted, and asking the
+		// pool for another could wait forever on a busy pool.
+		if err := apply(context.WithValue(ctx, drainTxKey{}, tx), changes); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM search_outbox WHERE id = ANY($1)`, ids)

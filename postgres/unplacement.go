@@ -36,7 +36,7 @@ func scanUNPlacement(row pgx.Row, extra ...any) (*hub.UNPlacement, error) {
 
 // FindUNPlacementsByIDs returns the live placements among ids.
 func (s *UNPlacementService) FindUNPlacementsByIDs(ctx context.Context, ids []int64) ([]*hub.UNPlacement, error) {
-	return findByIDs(ctx, s.db.Pool, "un_placements u", unPlacementColumns, "u.", ids, scanUNPlacement)
+	return findByIDs(ctx, s.db.reader(ctx), "un_placements u", unPlacementColumns, "u.", ids, scanUNPlacement)
 }
 
 func unPlacementWhere(f hub.UNPlacementFilter) (*where, error) {
