@@ -124,13 +124,16 @@ func (p Principal) MayReadBatches() error {
 }
 
 // CanReadBatch reports whether p may read batch b: the source that sent it,
-// or an admin.
+// or an admin. Another source's caller gets ENOTFOUND, as for a batch that
+// does not exist.
 func (p Principal) CanReadBatch(b *Batch) error {
-	if err := p.RequireSource(b.SourceID); err != nil {
-		if ErrorCode(err) == EUNAUTHORIZED {
-			return Errorf(EUNAUTHORIZED, "reading a batch needs its source's token (Authorization: Bearer)")
-		}
-		return Errorf(EFORBIDDEN, "batch %s belongs to another source", b.ID)
+	if err := p.MayReadBatches(); err != nil {
+		return err
+	}
+	if p.RequireSource(b.SourceID) != nil {
+		// As for a batch that does not exist: another source learns
+		// nothing of this one's batches.
+		return Errorf(ENOTFOUND, "no batch %s among this source's batches", b.ID)
 	}
 	return nil
 }

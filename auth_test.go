@@ -55,7 +55,7 @@ func TestPrincipalRequire(t *testing.T) {
 	}{
 		"its source":     {platform, ""},
 		"admin":          {admin, ""},
-		"other source":   {hub.Principal{Role: hub.RolePlatform, Source: &hub.Source{ID: 8}}, hub.EFORBIDDEN},
+		"other source":   {hub.Principal{Role: hub.RolePlatform, Source: &hub.Source{ID: 8}}, hub.ENOTFOUND},
 		"platform, none": {hub.Principal{Role: hub.RolePlatform}, hub.EFORBIDDEN},
 		"researcher":     {researcher, hub.EFORBIDDEN},
 		"anonymous":      {anonymous, hub.EUNAUTHORIZED},

@@ -169,7 +169,7 @@ func TestIngestBatchByRole(t *testing.T) {
 		"source":      "",
 		"akmola-push": "",
 		"ops":         "",
-		"other-push":  "FORBIDDEN",
+		"other-push":  "NOT_FOUND", // as for a batch that does not exist
 		"kimep":       "FORBIDDEN",
 		"ministry":    "FORBIDDEN",
 		"anonymous":   "UNAUTHENTICATED",

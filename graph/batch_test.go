@@ -61,7 +61,7 @@ func TestIngestBatchOnlyForItsSource(t *testing.T) {
 		code string
 	}{
 		"anonymous":    {nil, "UNAUTHENTICATED"},
-		"other source": {[]client.Option{auth(other.Token)}, "FORBIDDEN"},
+		"other source": {[]client.Option{auth(other.Token)}, "NOT_FOUND"}, // as for a batch that does not exist
 	} {
 		raw, err := e.client.RawPost(q, tc.opts...)
 		if err != nil {
