@@ -43,6 +43,18 @@ func (h *Handler) Register(mux *http.ServeMux, auth func(http.Handler) http.Hand
 	mux.Handle("GET /v1/exports/volunteers.csv", auth(http.HandlerFunc(h.volunteers)))
 }
 
+// cellText keeps a free-text cell a sources sent from being read as a
+// formula by the spreadsheet a researcher opens the file in: a cell that
+// starts with =, +, -, @, a tab or a carriage return gets a leading
+// apostrophe (OWASP's advice on CSV injection). Codes, ids and numbers
+// never start so, and are written as they are.
+func cellText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // WriteError writes an export's error answer, {"error":{"code","message"}},
 // for a GraphQL error code from the authentication and rate limits the
 // exports share with the GraphQL endpoint (graph.ErrorWriter).
@@ -233,16 +245,13 @@ func (h *Handler) volunteers(w http.ResponseWriter, r *http.Request) {
 		if !started {
 			start()
 		}
-		hours := ""
-		if v.TotalHours > 0 {
-			hours = strconv.FormatFloat(v.TotalHours, 'f', -1, 64)
-		}
+		hours := strconv.FormatFloat(v.TotalHours, 'f', -1, 64)
 		registered := ""
 		if v.RegisteredAt != nil {
 			registered = v.RegisteredAt.Format(time.DateOnly)
 		}
-		if err := cw.Write([]string{graph.GlobalID("Volunteer", v.ID), v.RegionCode, string(v.Gender), string(v.AgeBand), strings.Join(v.Languages, ";"),
-			strings.Join(v.Skills, ";"), strings.Join(v.Directions, ";"), registered, string(v.Status), hours,
+		if err := cw.Write([]string{graph.GlobalID("Volunteer", v.ID), v.RegionCode, string(v.Gender), string(v.AgeBand), cellText(strings.Join(v.Languages, ";")),
+			cellText(strings.Join(v.Skills, ";")), strings.Join(v.Directions, ";"), registered, string(v.Status), hours,
 			strconv.Itoa(v.Organizations), strings.Join(v.Sources, ";")}); err != nil {
 			return err
 		}

@@ -216,3 +216,27 @@ func TestVolunteerExport(t *testing.T) {
 		t.Fatalf("bad region: %d", w.Code)
 	}
 }
+
+// Free text a source sent cannot run as a spreadsheet formula when a
+// researcher opens the file, and a volunteer without hours has 0 hours.
+func TestVolunteerExportCells(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 0)
+	v := testutil.Volunteer("csv-1", "KZ-63")
+	v.Volunteer.Skills = []string{`=HYPERLINK("http://example.org","x")`, "first aid"}
+	v.Volunteer.Languages = []string{"kk", "+ru"}
+	testutil.NewSeeder(t, f.db, "csv-portal").Apply(v)
+	_, recs := f.get(t, "kimep", "/v1/exports/volunteers.csv?region=KZ-63")
+	var row []string
+	for _, rec := range recs[1:] {
+		if strings.Contains(rec[5], "first aid") {
+			row = rec
+		}
+	}
+	if row == nil {
+		t.Fatalf("the volunteer is not in the export: %v", recs)
+	}
+	if row[5] != `'=HYPERLINK("http://example.org","x");first aid` || row[4] != "kk;+ru" || row[9] != "0" {
+		t.Errorf("skills %q, languages %q, total_hours %q", row[5], row[4], row[9])
+	}
+}

@@ -41,7 +41,10 @@ func (m *Main) routes() http.Handler {
 	mux := http.NewServeMux()
 	feeds := &feedapi.Handler{Sources: m.Services.Sources, Keys: m.Services.Keys, Batches: m.Services.Batches, Log: m.Log, Limiter: limiter,
 		Enqueue: func(ctx context.Context, id string) error { _, err := m.Queue.EnqueueBatch(ctx, id); return err }}
-	feeds.Register(mux)
+	feedMux := http.NewServeMux()
+	feeds.Register(feedMux)
+	mux.Handle("/v1/sources/", instrument("feeds", feedMux))
+	mux.Handle("/v1/batches/", instrument("feeds", feedMux))
 	ex := &exports.Handler{Statistics: m.Services.Statistics, Volunteers: m.Services.Volunteers, Log: m.Log}
 	// Exports count against the caller's rate limit like a GraphQL request.
 	ex.Register(mux, func(h http.Handler) http.Handler {
