@@ -419,6 +419,21 @@ func TestUndecodableBodyNotEchoed(t *testing.T) {
 	}
 }
 
+// A GET whose variables or extensions are not a JSON object is a 400 with
+// a code, like every other refusal.
+func TestGetBadParams(t *testing.T) {
+	t.Parallel()
+	e := setupLimits(t, graph.HandlerOptions{})
+	for _, q := range []string{"variables=notjson", "variables=%5B1%5D", "extensions=%7B"} {
+		e.counter.Reset()
+		a := serve(t, e.handler, request{get: "query=%7B+regions+%7B+code+%7D+%7D&" + q})
+		e.refusedBeforeSQL(t, q, a, http.StatusBadRequest, graph.CodeBadUserInput)
+	}
+	if a := serve(t, e.handler, request{get: "query=%7B+regions+%7B+code+%7D+%7D&variables=%7B%7D"}); a.status != http.StatusOK || len(a.Errors) != 0 {
+		t.Errorf("empty variables: %s", a)
+	}
+}
+
 // A POST that is not JSON is answered 415 with what to send, before it is
 // read: form posts, text/plain and a missing Content-Type alike.
 func TestPostNotJSONRefused(t *testing.T) {

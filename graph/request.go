@@ -29,6 +29,14 @@ const (
 func limitRequest(maxBytes int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
+			// A GET's JSON parameters are checked here so that a bad one
+			// gets an error code like every other refusal.
+			for _, name := range []string{"variables", "extensions"} {
+				if v := r.URL.Query().Get(name); v != "" && !jsonObject(v) {
+					writeError(w, http.StatusBadRequest, CodeBadUserInput, name+" must be a JSON object, URL-encoded")
+					return
+				}
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -100,6 +108,12 @@ func checkParams(body []byte) string {
 		reason = "it holds more than one JSON value"
 	}
 	return `the request body must be a JSON object {"query": …, "variables": {…}, "operationName": …}: ` + reason
+}
+
+// jsonObject reports whether s is one JSON object.
+func jsonObject(s string) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal([]byte(s), &m) == nil && m != nil
 }
 
 func jsonKind(goKind string) string {
