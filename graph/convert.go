@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -49,7 +50,7 @@ func orgFilter(f *OrganizationFilter) hub.OrganizationFilter {
 	if f == nil {
 		return hub.OrganizationFilter{}
 	}
-	return hub.OrganizationFilter{Regions: f.Region, Directions: f.Direction, Kinds: f.Kind, BINs: f.Bin,
+	return hub.OrganizationFilter{Regions: upperCodes(f.Region), Directions: upperCodes(f.Direction), Kinds: f.Kind, BINs: f.Bin,
 		Sources: f.Source, Founded: dateRange(f.Founded), Deletion: deletionOf(f.Deletion)}
 }
 
@@ -73,7 +74,7 @@ func projectFilter(f *ProjectFilter) (hub.ProjectFilter, error) {
 		return hub.ProjectFilter{}, nil
 	}
 	orgs, err := parseTypedIDs(f.Organization, typeOrganization)
-	return hub.ProjectFilter{Regions: f.Region, Directions: f.Direction, Statuses: f.Status, OrganizationIDs: orgs,
+	return hub.ProjectFilter{Regions: upperCodes(f.Region), Directions: upperCodes(f.Direction), Statuses: f.Status, OrganizationIDs: orgs,
 		Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring), Deletion: deletionOf(f.Deletion)}, err
 }
 
@@ -89,7 +90,7 @@ func volunteerFilter(f *VolunteerFilter) (hub.VolunteerFilter, error) {
 		return hub.VolunteerFilter{}, nil
 	}
 	orgs, err := parseTypedIDs(f.Organization, typeOrganization)
-	return hub.VolunteerFilter{Regions: f.Region, Directions: f.Direction, Statuses: f.Status, Genders: f.Gender,
+	return hub.VolunteerFilter{Regions: upperCodes(f.Region), Directions: upperCodes(f.Direction), Statuses: f.Status, Genders: f.Gender,
 		OrganizationIDs: orgs, Sources: f.Source, RegisteredAt: dateRange(f.RegisteredAt)}, err
 }
 
@@ -97,7 +98,7 @@ func unPlacementFilter(f *UNPlacementFilter) hub.UNPlacementFilter {
 	if f == nil {
 		return hub.UNPlacementFilter{}
 	}
-	return hub.UNPlacementFilter{Countries: f.Country, HostEntities: f.HostEntity, Categories: f.Category,
+	return hub.UNPlacementFilter{Countries: upperCodes(f.Country), HostEntities: f.HostEntity, Categories: f.Category,
 		Statuses: f.Status, Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring),
 		Deletion: deletionOf(f.Deletion)}
 }
@@ -106,7 +107,7 @@ func indicatorFilter(f *IndicatorFilter) hub.IndicatorFilter {
 	if f == nil {
 		return hub.IndicatorFilter{}
 	}
-	return hub.IndicatorFilter{Metrics: f.Metric, Regions: f.Region, Sources: f.Source, Period: dateRange(f.Period)}
+	return hub.IndicatorFilter{Metrics: f.Metric, Regions: upperCodes(f.Region), Sources: f.Source, Period: dateRange(f.Period)}
 }
 
 // region returns the region with code from the request's reference data;
@@ -119,7 +120,7 @@ func (r *Resolver) region(ctx context.Context, code string) (*hub.Region, error)
 	if err := l.reference(ctx, r); err != nil {
 		return nil, err
 	}
-	return l.regions[code], nil
+	return l.regions[strings.ToUpper(strings.TrimSpace(code))], nil
 }
 
 // directions returns the directions with codes, in the record's order.
@@ -220,6 +221,19 @@ func statisticsFilter(f *StatisticsFilter) hub.StatisticsFilter {
 	}
 	if f.To != nil {
 		out.To = *f.To
+	}
+	return out
+}
+
+// upperCodes reads region, direction and country codes as the statistics and
+// the feeds do: in either case, around spaces (kz-11 is KZ-11).
+func upperCodes(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, c := range in {
+		out[i] = strings.ToUpper(strings.TrimSpace(c))
 	}
 	return out
 }

@@ -310,3 +310,21 @@ func TestStatementCount_Nodes(t *testing.T) {
 		t.Errorf("nodes cost %d statements for 4 ids and %d for 61, want the same and at most 5", counts[1], counts[20])
 	}
 }
+
+// Codes read in either case, as the statistics and the feeds read them.
+func TestCodesInEitherCase(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.seedOrgsWithProjects(2, 1)
+	var resp struct {
+		Region   struct{ Code string }
+		Projects struct{ TotalCount int }
+	}
+	e.query(t, `{ region(code: "kz-11") { code } projects(filter: {region: ["kz-11", " KZ-10 "]}) { totalCount } }`, &resp)
+	var want struct{ Projects struct{ TotalCount int } }
+	e.query(t, `{ projects(filter: {region: ["KZ-11", "KZ-10"]}) { totalCount } }`, &want)
+	e.query(t, `{ projects(filter: {direction: ["ecology"]}) { totalCount } }`, &struct{}{})
+	if resp.Region.Code != "KZ-11" || want.Projects.TotalCount == 0 || resp.Projects.TotalCount != want.Projects.TotalCount {
+		t.Errorf("lower case: region %q, %d projects; upper case: %d", resp.Region.Code, resp.Projects.TotalCount, want.Projects.TotalCount)
+	}
+}

@@ -52,9 +52,9 @@ func searchQuery(text string, types []SearchType, filter *SearchFilter, facets [
 		if err != nil {
 			return q, err
 		}
-		q.Filter = search.Filter{Regions: filter.Region, Directions: filter.Direction, Statuses: strsOf(filter.Status),
+		q.Filter = search.Filter{Regions: upperCodes(filter.Region), Directions: upperCodes(filter.Direction), Statuses: strsOf(filter.Status),
 			Years: filter.Year, OrgKinds: strsOf(filter.OrganizationKind), OrganizationIDs: orgs}
-		if err := (hub.ProjectFilter{Regions: filter.Region, Directions: filter.Direction}).Validate(); err != nil {
+		if err := (hub.ProjectFilter{Regions: q.Filter.Regions, Directions: q.Filter.Directions}).Validate(); err != nil {
 			return q, err
 		}
 	}
