@@ -729,6 +729,15 @@ func TestVolunteerPersonalValidate(t *testing.T) {
 			"phone", "is too long",
 		)},
 		{"iin with letters", consent(hub.VolunteerPersonal{IIN: "98041540012A"}), fe("iin", "must be 12 digits")},
+		{"phone and email of other shapes", consent(hub.VolunteerPersonal{Phone: "8 (700) 123-45-67", Email: "a.saparova+hub@mail.example.kz"}), nil},
+		{"not a phone or an e-mail", consent(hub.VolunteerPersonal{Phone: "SECRETPHONEabc", Email: "notanemail-42"}), fe(
+			"email", "is not an e-mail address such as name@example.kz",
+			"phone", "is not a phone number: 7 to 15 digits, with +, spaces, dashes, dots or brackets",
+		)},
+		{"too few digits, a named address", consent(hub.VolunteerPersonal{Phone: "+7 12", Email: "Aigerim <a@example.kz>"}), fe(
+			"email", "is not an e-mail address such as name@example.kz",
+			"phone", "is not a phone number: 7 to 15 digits, with +, spaces, dashes, dots or brackets",
+		)},
 	})
 
 	// The messages name fields, never values.
@@ -777,6 +786,12 @@ func TestUNPlacementValidate(t *testing.T) {
 			"sdgs", "18 is not a Sustainable Development Goal (1–17)",
 		)},
 		{"alpha-3 country", &hub.UNPlacement{HostEntity: "UNDP", Country: "KEN", Status: hub.StatusActive},
+			fe("country", "must be an ISO 3166-1 alpha-2 code such as KE or JO")},
+		{"unknown region ZZ", &hub.UNPlacement{HostEntity: "UNDP", Country: "ZZ", Status: hub.StatusActive},
+			fe("country", "must be an ISO 3166-1 alpha-2 code such as KE or JO")},
+		{"not a country: EU", &hub.UNPlacement{HostEntity: "UNDP", Country: "EU", Status: hub.StatusActive},
+			fe("country", "must be an ISO 3166-1 alpha-2 code such as KE or JO")},
+		{"unassigned pair", &hub.UNPlacement{HostEntity: "UNDP", Country: "QQ", Status: hub.StatusActive},
 			fe("country", "must be an ISO 3166-1 alpha-2 code such as KE or JO")},
 	})
 }

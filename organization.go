@@ -64,6 +64,12 @@ func (o *Organization) Validate() error {
 	checkURL(&fe, "website", o.Website)
 	checkText(&fe, "contact_email", o.ContactEmail, MaxShortTextLen)
 	checkText(&fe, "contact_phone", o.ContactPhone, MaxShortTextLen)
+	if o.ContactEmail != "" && len(o.ContactEmail) <= MaxShortTextLen && !IsEmail(o.ContactEmail) {
+		fe.Add("contact_email", "%q is not an e-mail address such as info@example.kz", truncate(o.ContactEmail, 60))
+	}
+	if o.ContactPhone != "" && len(o.ContactPhone) <= MaxShortTextLen && !IsPhone(o.ContactPhone) {
+		fe.Add("contact_phone", "%q is not a phone number: 7 to 15 digits, with +, spaces, dashes, dots or brackets", truncate(o.ContactPhone, 60))
+	}
 	checkDate(&fe, "founded", o.Founded)
 	checkNonNegative(&fe, "volunteer_count", o.VolunteerCount)
 	return fe.Err()

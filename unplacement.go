@@ -3,6 +3,8 @@ package hub
 import (
 	"context"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // UNPlacement is a Kazakhstani serving with the UN Volunteers programme.
@@ -53,7 +55,13 @@ func (u *UNPlacement) Validate() error {
 }
 
 func isCountryCode(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+	if len(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' {
+		return false
+	}
+	// ISO 3166-1 alpha-2 countries, as CLDR lists them: not ZZ (unknown),
+	// EU or UN, and no unassigned pair.
+	r, err := language.ParseRegion(s)
+	return err == nil && r.IsCountry() && r.String() == s
 }
 
 // UNPlacementFilter selects placements; empty fields select all.

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"net/mail"
+	"strings"
 	"time"
 )
 
@@ -56,11 +58,43 @@ func (p *VolunteerPersonal) Validate() error {
 	}
 	if len(p.Email) > MaxShortTextLen {
 		fe.Add("email", "is too long")
+	} else if p.Email != "" && !IsEmail(p.Email) {
+		fe.Add("email", "is not an e-mail address such as name@example.kz")
 	}
 	if len(p.Phone) > 40 {
 		fe.Add("phone", "is too long")
+	} else if p.Phone != "" && !IsPhone(p.Phone) {
+		fe.Add("phone", "is not a phone number: 7 to 15 digits, with +, spaces, dashes, dots or brackets")
 	}
 	return fe.Err()
+}
+
+// IsEmail reports whether s is one bare e-mail address (name@domain.kz),
+// as net/mail reads them, with a dot in its domain.
+func IsEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// IsPhone reports whether s reads as a phone number: 7 to 15 digits
+// (E.164 allows 15), with an optional leading +, spaces, dashes, dots and
+// brackets between them.
+func IsPhone(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
 }
 
 // NormalizePhone reduces a Kazakhstani phone number to its digits in the
