@@ -410,7 +410,7 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query().Get("errors"); q != "" {
 		v, err := strconv.Atoi(q)
 		if err != nil || v < 0 {
-			h.writeError(w, r, fail(http.StatusBadRequest, "invalid", "errors must be a whole number of record errors to list, 0 to %d", MaxErrorsPerReceipt))
+			h.writeError(w, r, fail(http.StatusBadRequest, "invalid", "errors must be a whole number of record errors to list (the receipt lists at most %d)", MaxErrorsPerReceipt))
 			return
 		}
 		limit = min(v, MaxErrorsPerReceipt)

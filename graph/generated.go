@@ -2164,7 +2164,10 @@ type Query {
 """
 The field is for API keys with this role (an admin key passes every role).
 Anyone else gets null for the field and a FORBIDDEN error at its path; the
-rest of the answer comes back.
+rest of the answer comes back. On an input field (an argument such as
+filter.deletion) the null is the field the argument belongs to, and, as
+GraphQL has it, that null reaches the nearest field that may be null: for
+a root list, the whole answer.
 """
 directive @hasRole(role: Role!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 
