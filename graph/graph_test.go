@@ -328,3 +328,37 @@ func TestCodesInEitherCase(t *testing.T) {
 		t.Errorf("lower case: region %q, %d projects; upper case: %d", resp.Region.Code, resp.Projects.TotalCount, want.Projects.TotalCount)
 	}
 }
+
+// node and nodes resolve every type of global id the API issues: each
+// record comes back in place, in one query per type.
+func TestNodesOfEveryType(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.seedOrgsWithProjects(1, 1)
+	size := 30.0
+	e.seed.Apply(testutil.Volunteer("v0", "KZ-11"), testutil.Participation("pa0", "v0", "o0-p0", 4),
+		&hub.FeedRecord{Type: hub.TypeUNPlacement, ExternalID: "un0", UNPlacement: &hub.UNPlacement{HostEntity: "UNDP", Country: "KE", Status: hub.StatusActive}},
+		&hub.FeedRecord{Type: hub.TypeIndicator, ExternalID: "ind0", Indicator: &hub.Indicator{Metric: "volunteer_organizations", Value: size}})
+	first := func(typ, table string) string {
+		var id int64
+		if err := e.db.Pool.QueryRow(context.Background(), `SELECT min(id) FROM `+table).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return graph.GlobalID(typ, id)
+	}
+	ids := []string{first("Participation", "participations"), first("UNPlacement", "un_placements"), first("Indicator", "indicators"),
+		first("Source", "sources"), first("Project", "projects"), graph.GlobalID("Indicator", 999999)}
+	var resp struct {
+		Nodes []*struct{ ID string }
+		Node  *struct{ ID string }
+	}
+	e.query(t, `{ nodes(ids: ["`+strings.Join(ids, `", "`)+`"]) { id } node(id: "`+ids[0]+`") { id } }`, &resp)
+	for i, want := range ids[:len(ids)-1] {
+		if resp.Nodes[i] == nil || resp.Nodes[i].ID != want {
+			t.Errorf("node %d: %+v, want %s", i, resp.Nodes[i], want)
+		}
+	}
+	if resp.Nodes[len(ids)-1] != nil || resp.Node == nil || resp.Node.ID != ids[0] {
+		t.Errorf("missing indicator %+v, node(id:) %+v", resp.Nodes[len(ids)-1], resp.Node)
+	}
+}

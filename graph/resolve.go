@@ -112,41 +112,31 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]Node, error) {
 		prime(ctx, field, l.project, byType[typeProject]), prime(ctx, field, l.volunteer, byType[typeVolunteer])})
 
 	found := map[ref]Node{}
-	add := func(typ string, n Node, id int64) { found[ref{typ, id}] = n }
-	if ids := byType[typeParticipation]; len(ids) > 0 {
-		items, err := r.ParticipationService.FindParticipationsByIDs(ctx, ids)
-		if err != nil {
+	put := func(typ string) func(int64, Node) { return func(id int64, n Node) { found[ref{typ, id}] = n } }
+	for _, load := range []func() error{
+		func() error {
+			return findNodes(ctx, byType[typeParticipation], r.ParticipationService.FindParticipationsByIDs,
+				func(p *hub.Participation) int64 { return p.ID }, put(typeParticipation))
+		},
+		func() error {
+			return findNodes(ctx, byType[typeUNPlacement], r.UNPlacementService.FindUNPlacementsByIDs,
+				func(u *hub.UNPlacement) int64 { return u.ID }, put(typeUNPlacement))
+		},
+		func() error {
+			return findNodes(ctx, byType[typeIndicator], r.IndicatorService.FindIndicatorsByIDs,
+				func(i *hub.Indicator) int64 { return i.ID }, put(typeIndicator))
+		},
+		func() error {
+			if len(byType[typeSource]) == 0 {
+				return nil
+			}
+			return findNodes(ctx, byType[typeSource], func(ctx context.Context, _ []int64) ([]*hub.Source, error) {
+				return r.SourceService.FindSources(ctx)
+			}, func(s *hub.Source) int64 { return s.ID }, put(typeSource))
+		},
+	} {
+		if err := load(); err != nil {
 			return nil, err
-		}
-		for _, it := range items {
-			add(typeParticipation, it, it.ID)
-		}
-	}
-	if ids := byType[typeUNPlacement]; len(ids) > 0 {
-		items, err := r.UNPlacementService.FindUNPlacementsByIDs(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			add(typeUNPlacement, it, it.ID)
-		}
-	}
-	if ids := byType[typeIndicator]; len(ids) > 0 {
-		items, err := r.IndicatorService.FindIndicatorsByIDs(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			add(typeIndicator, it, it.ID)
-		}
-	}
-	if len(byType[typeSource]) > 0 {
-		srcs, err := r.SourceService.FindSources(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range srcs {
-			add(typeSource, s, s.ID)
 		}
 	}
 
@@ -168,6 +158,23 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]Node, error) {
 		}
 	}
 	return out, nil
+}
+
+// findNodes loads the records of ids with one set-based call and puts
+// each under its id.
+func findNodes[T Node](ctx context.Context, ids []int64, find func(context.Context, []int64) ([]T, error),
+	id func(T) int64, put func(int64, Node)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	items, err := find(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		put(id(it), it)
+	}
+	return nil
 }
 
 // nilIfMissing keeps a typed nil pointer from becoming a non-nil Node.
