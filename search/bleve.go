@@ -69,6 +69,10 @@ var facetFields = map[Facet]string{
 // maxFacetValues is how many values of one facet an answer lists.
 const maxFacetValues = 100
 
+// openTimeout is how long OpenBleve waits for another process to let go
+// of the index.
+const openTimeout = 2 * time.Second
+
 // OpenBleve opens the index under dir, creating an empty one if none exists.
 func OpenBleve(dir string) (*Bleve, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -78,9 +82,12 @@ func OpenBleve(dir string) (*Bleve, error) {
 	cur, err := os.ReadFile(filepath.Join(dir, "current"))
 	if err == nil {
 		e.gen = strings.TrimSpace(string(cur))
-		e.idx, err = bleve.Open(filepath.Join(dir, e.gen))
+		// Another process holding the index holds its lock: give up after
+		// a moment and say so, rather than wait for it forever.
+		e.idx, err = bleve.OpenUsing(filepath.Join(dir, e.gen), map[string]any{"bolt_timeout": openTimeout.String()})
 		if err != nil {
-			return nil, fmt.Errorf("open search index %s (is another hub process using HUB_DATA_DIR?): %w", filepath.Join(dir, e.gen), err)
+			return nil, fmt.Errorf("open search index %s: another hub process (hub serve) may be using HUB_DATA_DIR %s; only one may: %w",
+				filepath.Join(dir, e.gen), dir, err)
 		}
 		e.removeStale()
 		return e, nil

@@ -309,3 +309,23 @@ func readDict(fd index.FieldDict) ([]index.DictEntry, error) {
 		out = append(out, *e)
 	}
 }
+
+// A second process on the same index directory is refused after a moment,
+// saying why, instead of waiting for the first to let go.
+func TestOpenBleveTwiceRefused(t *testing.T) {
+	dir := t.TempDir()
+	first, err := OpenBleve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	start := time.Now()
+	second, err := OpenBleve(dir)
+	if err == nil {
+		second.Close()
+		t.Fatal("a second OpenBleve on a held index succeeded")
+	}
+	if took := time.Since(start); took > 10*time.Second || !strings.Contains(err.Error(), "only one may") {
+		t.Errorf("after %s: %v", took, err)
+	}
+}
