@@ -663,3 +663,10 @@ func (s *pullSchedule) warnOnce(src *hub.Source, err error) {
 	s.log.Warn("source not scheduled: its pull schedule is not a cron spec or @every DURATION", "source", src.Name,
 		"schedule", src.Pull.Schedule, "err", err)
 }
+
+// ValidSchedule reports whether spec is a schedule the scheduler reads: a
+// cron spec ("0 3 * * *") or "@every 1h".
+func ValidSchedule(spec string) bool {
+	_, err := cron.ParseStandard(spec)
+	return err == nil
+}

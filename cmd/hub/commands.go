@@ -17,6 +17,7 @@ import (
 
 	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/ingest"
+	"github.com/birgemiz/hub/workers"
 )
 
 // runServe serves the API. With the embedded search engine (no MEILI_URL)
@@ -194,6 +195,9 @@ func (m *Main) runSources(ctx context.Context, args []string) error {
 		if len(rest) != 1 {
 			return errors.New("usage: hub sources rotate NAME [--grace 24h]")
 		}
+		if *grace < 0 {
+			return fmt.Errorf("--grace %s: a grace period cannot be negative (0s ends the old credentials now)", *grace)
+		}
 		if err := m.openDB(ctx); err != nil {
 			return err
 		}
@@ -244,6 +248,21 @@ func (m *Main) runSourcesAdd(ctx context.Context, args []string) error {
 	}
 	if len(rest) != 1 {
 		return errors.New("usage: hub sources add NAME --kind KIND [--region KZ-xx] [--description TEXT] [--category word=CODE …] [--pull-url URL --format F --schedule S --mode M]")
+	}
+	var pullOnly []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "format", "type", "schedule", "mode", "grace":
+			pullOnly = append(pullOnly, "--"+f.Name)
+		}
+	})
+	switch {
+	case *pullURL == "" && len(pullOnly) > 0:
+		return fmt.Errorf("%s: these describe a pulled feed and go with --pull-url; a source without it pushes", strings.Join(pullOnly, ", "))
+	case *pullURL != "" && !workers.ValidSchedule(*schedule):
+		return fmt.Errorf("--schedule %q is not a cron spec (\"0 3 * * *\") or @every DURATION (\"@every 1h\")", *schedule)
+	case *grace < 0:
+		return fmt.Errorf("--grace %s: a grace period cannot be negative", *grace)
 	}
 	src := &hub.Source{Name: rest[0], Kind: hub.SourceKind(strings.ToUpper(*kind)), RegionCode: *region, Description: *desc,
 		Categories: cats}

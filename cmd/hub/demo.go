@@ -23,6 +23,9 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if *volunteers < 0 {
+		return fmt.Errorf("--volunteers %d: the number of synthetic volunteers cannot be negative", *volunteers)
+	}
 	start := time.Now()
 	if err := m.open(ctx); err != nil {
 		if m.DB != nil && m.DB.CheckKeys(ctx) != nil {

@@ -159,3 +159,26 @@ func TestKeysCommands(t *testing.T) {
 		t.Errorf("keys list does not show ops revoked:\n%s", out)
 	}
 }
+
+// Flags that cannot work are refused before anything is stored, saying why.
+func TestSourcesFlagsChecked(t *testing.T) {
+	getenv := testEnv(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sources", "add", "x1", "--kind", "regional_platform", "--pull-url", "http://127.0.0.1:1/feed", "--schedule", "every hour"}, "is not a cron spec"},
+		{[]string{"sources", "add", "x2", "--kind", "regional_platform", "--mode", "snapshot"}, "go with --pull-url"},
+		{[]string{"sources", "add", "x3", "--kind", "regional_platform", "--pull-url", "http://127.0.0.1:1/feed", "--grace", "-5h"}, "cannot be negative"},
+		{[]string{"sources", "rotate", "x4", "--grace", "-5h"}, "cannot be negative"},
+		{[]string{"demo", "--volunteers", "-5"}, "cannot be negative"},
+	} {
+		out, err := runHub(t, getenv, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v\n%s; want an error with %q", c.args, err, out, c.want)
+		}
+	}
+	if out, err := runHub(t, getenv, "sources", "list"); err != nil || strings.Contains(out, "x1") || strings.Contains(out, "x2") {
+		t.Errorf("refused sources were stored: %v\n%s", err, out)
+	}
+}
