@@ -145,6 +145,9 @@ type SourceService interface {
 	// next pull resumes from (SourceStatus.Cursor); on failure it records
 	// the error and keeps the state. next is the schedule's next run.
 	RecordSourceRun(ctx context.Context, sourceID int64, runErr string, cursor *string, next *time.Time) error
+	// MarkPullDue makes the source's next pull due now, so the pull task
+	// that follows runs whatever its schedule says (hub sources pull).
+	MarkPullDue(ctx context.Context, sourceID int64) error
 }
 
 // Provenance says which source reported a record, under which id, and when

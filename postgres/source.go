@@ -226,3 +226,9 @@ func nonNilMap(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// MarkPullDue makes the source's next pull due now.
+func (s *SourceService) MarkPullDue(ctx context.Context, sourceID int64) error {
+	_, err := s.db.Pool.Exec(ctx, `UPDATE sources SET next_run_at = $2 WHERE id = $1`, sourceID, s.db.Now())
+	return err
+}

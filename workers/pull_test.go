@@ -620,3 +620,26 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A pull asked for now (hub sources pull) runs even when the schedule's
+// next run is an hour away; a scheduled tick at the same moment does not.
+func TestPullAskedForNowRunsWhenNotDue(t *testing.T) {
+	f := setupPull(t)
+	ctx := context.Background()
+	src := f.addSource(t, "zhetysu-portal", hub.ModeDelta, "/feed")
+	f.platform.serve(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, orgs("org-1")) })
+	if err := f.puller.ProcessTask(ctx, pullTask(src.Name)); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Minute)
+	before := len(f.platform.requests())
+	if err := f.puller.ProcessTask(ctx, pullTask(src.Name)); err != nil || len(f.platform.requests()) != before {
+		t.Fatalf("a tick a minute after a pull sent %d requests, %v", len(f.platform.requests())-before, err)
+	}
+	if err := postgres.NewSourceService(f.db).MarkPullDue(ctx, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.puller.ProcessTask(ctx, pullTask(src.Name)); err != nil || len(f.platform.requests()) != before+1 {
+		t.Fatalf("a pull asked for now sent %d requests, %v", len(f.platform.requests())-before, err)
+	}
+}

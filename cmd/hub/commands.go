@@ -301,6 +301,11 @@ func (m *Main) runSourcesPull(ctx context.Context, args []string) error {
 	if src.Pull == nil {
 		return fmt.Errorf("source %s pushes its feed; only a source added with --pull-url is pulled", src.Name)
 	}
+	// The pull task skips a source that is not due (a schedule tick and
+	// a catch-up may both enqueue one); this pull is asked for now.
+	if err := m.Services.Sources.MarkPullDue(ctx, src.ID); err != nil {
+		return err
+	}
 	queued, err := m.Queue.EnqueuePull(ctx, src.Name)
 	if err != nil {
 		return err
@@ -309,7 +314,7 @@ func (m *Main) runSourcesPull(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "a pull of %s is already queued or running; see `hub sources list` for its outcome\n", src.Name)
 		return nil
 	}
-	fmt.Fprintf(m.Stdout, "pull of %s queued; a running `hub worker` fetches it. `hub sources list` shows its last success, last error and next run\n", src.Name)
+	fmt.Fprintf(m.Stdout, "pull of %s queued; the workers (`hub serve`, or `hub worker`) fetch it. `hub sources list` shows its last success, last error and next run\n", src.Name)
 	return nil
 }
 
