@@ -68,13 +68,37 @@ func NewSourcePullTask(source string) (*asynq.Task, []asynq.Option) {
 // EnqueuePull asks for a pull of source now. It reports false, and no
 // error, when a pull of the source is already queued, running or waiting
 // for a retry.
+//
+// A pull that failed for good is archived by asynq with its uniqueness
+// slot still held (for PullUniqueFor); its outcome is on the source
+// already (hub sources list), so the archived task is deleted, which frees
+// the slot, and the pull is enqueued.
 func (e *Enqueuer) EnqueuePull(ctx context.Context, source string) (bool, error) {
 	task, opts := NewSourcePullTask(source)
 	_, err := e.client.EnqueueContext(ctx, task, opts...)
+	if isDuplicate(err) && e.deleteArchivedPull(task) {
+		_, err = e.client.EnqueueContext(ctx, task, opts...)
+	}
 	if isDuplicate(err) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// deleteArchivedPull deletes the archived pull tasks with task's payload
+// and reports whether it deleted any.
+func (e *Enqueuer) deleteArchivedPull(task *asynq.Task) bool {
+	archived, err := e.inspector.ListArchivedTasks(QueueIngest, asynq.PageSize(1000))
+	if err != nil {
+		return false
+	}
+	deleted := false
+	for _, a := range archived {
+		if a.Type == TypeSourcePull && bytes.Equal(a.Payload, task.Payload()) && e.inspector.DeleteTask(QueueIngest, a.ID) == nil {
+			deleted = true
+		}
+	}
+	return deleted
 }
 
 // PullState is where a pulled source's next run resumes: the cursor the

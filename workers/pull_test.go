@@ -643,3 +643,34 @@ func TestPullAskedForNowRunsWhenNotDue(t *testing.T) {
 		t.Fatalf("a pull asked for now sent %d requests, %v", len(f.platform.requests())-before, err)
 	}
 }
+
+// A pull that failed for good (archived by asynq) does not hold its
+// source's slot: the next pull asked for is enqueued. One still queued is
+// not doubled.
+func TestEnqueuePullAfterArchivedFailure(t *testing.T) {
+	opt := testutil.Redis(t, testutil.RedisDBWorkers)
+	q := workers.NewEnqueuer(opt)
+	t.Cleanup(func() { q.Close() })
+	insp := asynq.NewInspector(opt)
+	t.Cleanup(func() { insp.Close() })
+	ctx := context.Background()
+	if ok, err := q.EnqueuePull(ctx, "zhetysu-portal"); !ok || err != nil {
+		t.Fatalf("first pull: %v %v", ok, err)
+	}
+	if ok, err := q.EnqueuePull(ctx, "zhetysu-portal"); ok || err != nil {
+		t.Fatalf("a second pull while one is queued: %v %v, want not queued", ok, err)
+	}
+	pending, err := insp.ListPendingTasks(workers.QueueIngest)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("%d pending, %v", len(pending), err)
+	}
+	if err := insp.ArchiveTask(workers.QueueIngest, pending[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := q.EnqueuePull(ctx, "zhetysu-portal"); !ok || err != nil {
+		t.Fatalf("a pull after the last one was archived: %v %v, want queued", ok, err)
+	}
+	if archived, _ := insp.ListArchivedTasks(workers.QueueIngest); len(archived) != 0 {
+		t.Errorf("%d archived pulls left", len(archived))
+	}
+}
