@@ -117,20 +117,15 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (hub.Prin
 	if !ok {
 		return hub.Principal{}, fail(http.StatusUnauthorized, "unauthorized", "send the source's token, or a platform API key bound to the source, as Authorization: Bearer <token>")
 	}
-	var taken ratelimit.Decision
-	if h.Limiter != nil {
-		if taken = h.Limiter.TakeCredential(r); !taken.Allowed {
-			taken.SetHeaders(w.Header())
-			return hub.Principal{}, fail(http.StatusTooManyRequests, "rate_limited", "%s", taken.Message("failed credentials from this address"))
-		}
-	}
-	p, err := (&hub.Authenticator{Keys: h.Keys, Sources: h.Sources}).Authenticate(r.Context(), token)
-	if h.Limiter != nil && hub.ErrorCode(err) != hub.EUNAUTHORIZED {
-		h.Limiter.GiveBackCredential(r)
-	}
-	if err != nil {
-		if h.Limiter != nil && hub.ErrorCode(err) == hub.EUNAUTHORIZED {
-			taken.SetHeaders(w.Header())
+	p, d, err := h.Limiter.Authenticate(r, token, (&hub.Authenticator{Keys: h.Keys, Sources: h.Sources}).Authenticate)
+	var blocked *ratelimit.CredentialsBlocked
+	switch {
+	case errors.As(err, &blocked):
+		d.SetHeaders(w.Header())
+		return hub.Principal{}, fail(http.StatusTooManyRequests, "rate_limited", "%s", blocked.Error())
+	case err != nil:
+		if hub.ErrorCode(err) == hub.EUNAUTHORIZED {
+			d.SetHeaders(w.Header())
 		}
 		return hub.Principal{}, err
 	}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -46,23 +47,15 @@ func WithPrincipalFor(auth Authenticator, limiter *ratelimit.Limiter, log *slog.
 			next.ServeHTTP(w, r.WithContext(hub.WithPrincipal(r.Context(), hub.Principal{Role: hub.RoleAnonymous})))
 			return
 		}
-		var taken ratelimit.Decision
-		if limiter != nil {
-			if taken = limiter.TakeCredential(r); !taken.Allowed {
-				taken.SetHeaders(w.Header())
-				writeError(w, http.StatusTooManyRequests, CodeRateLimited, taken.Message("failed credentials from this address"))
-				return
-			}
-		}
-		p, err := auth.Authenticate(r.Context(), token)
-		if limiter != nil && hub.ErrorCode(err) != hub.EUNAUTHORIZED {
-			limiter.GiveBackCredential(r)
-		}
+		p, d, err := limiter.Authenticate(r, token, auth.Authenticate)
+		var blocked *ratelimit.CredentialsBlocked
 		switch {
+		case errors.As(err, &blocked):
+			d.SetHeaders(w.Header())
+			writeError(w, http.StatusTooManyRequests, CodeRateLimited, blocked.Error())
+			return
 		case hub.ErrorCode(err) == hub.EUNAUTHORIZED:
-			if limiter != nil {
-				taken.SetHeaders(w.Header())
-			}
+			d.SetHeaders(w.Header())
 			w.Header().Set("WWW-Authenticate", `Bearer realm="birgemiz-hub"`)
 			writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "the bearer token is not valid")
 			return

@@ -191,8 +191,12 @@ type Decision struct {
 }
 
 // SetHeaders sets X-RateLimit-Limit and X-RateLimit-Remaining, and
-// Retry-After (whole seconds, at least 1) when the request is refused.
+// Retry-After (whole seconds, at least 1) when the request is refused. The
+// zero Decision (nothing counted) sets none.
 func (d Decision) SetHeaders(h http.Header) {
+	if d.Rate.Requests == 0 {
+		return
+	}
 	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Rate.Requests))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(d.Remaining, 0)))
 	if !d.Allowed {
@@ -231,6 +235,35 @@ func (l *Limiter) Request(r *http.Request) (d Decision, who string) {
 // Push spends one request of source's feed API allowance.
 func (l *Limiter) Push(ctx context.Context, source string) Decision {
 	return l.spend(ctx, "push:"+source, l.rates[Push], 1)
+}
+
+// CredentialsBlocked is the error of a bearer token refused unread: its
+// client address spent its allowance of failed credentials.
+type CredentialsBlocked struct{ Decision }
+
+func (e *CredentialsBlocked) Error() string { return e.Message("failed credentials from this address") }
+
+// Authenticate looks token up with authenticate under the client
+// address's allowance of failed credentials (TakeCredential): refused
+// unread with *CredentialsBlocked once the allowance is spent, the unit
+// kept when the token fails (EUNAUTHORIZED), given back otherwise. The
+// Decision's headers belong on a 401 or 429 answer. A nil limiter only
+// looks the token up.
+func (l *Limiter) Authenticate(r *http.Request, token string,
+	authenticate func(context.Context, string) (hub.Principal, error)) (hub.Principal, Decision, error) {
+	if l == nil {
+		p, err := authenticate(r.Context(), token)
+		return p, Decision{}, err
+	}
+	taken := l.TakeCredential(r)
+	if !taken.Allowed {
+		return hub.Principal{}, taken, &CredentialsBlocked{taken}
+	}
+	p, err := authenticate(r.Context(), token)
+	if hub.ErrorCode(err) != hub.EUNAUTHORIZED {
+		l.GiveBackCredential(r)
+	}
+	return p, taken, err
 }
 
 // TakeCredential spends one of the client address's failed credentials
