@@ -153,10 +153,15 @@ func (m *Main) checkKeys(ctx context.Context) error {
 	if m.Config.SecretKeys == "" {
 		from = "the key file " + filepath.Join(m.Config.DataDir, "secret.keys") + " (HUB_SECRET_KEYS is empty)"
 	}
-	return fmt.Errorf("the keyring from %s cannot open the secrets in the database: %w\n"+
+	return wrongKeyring{fmt.Errorf("the keyring from %s cannot open the secrets in the database: %w\n"+
 		"start the hub with the keyring that sealed them: the same HUB_SECRET_KEYS, or the same HUB_DATA_DIR, as before. "+
-		"`hub personal status` lists the key ids the database needs", from, err)
+		"`hub personal status` lists the key ids the database needs", from, err)}
 }
+
+// wrongKeyring is checkKeys' error, which commands may add advice to.
+type wrongKeyring struct{ error }
+
+func (e wrongKeyring) Unwrap() error { return e.error }
 
 // embeddedSearch reports whether search runs on the embedded engine.
 func (m *Main) embeddedSearch() bool { return m.Config.MeiliURL == "" }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -28,7 +29,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	}
 	start := time.Now()
 	if err := m.open(ctx); err != nil {
-		if m.DB != nil && m.DB.CheckKeys(ctx) != nil {
+		if errors.As(err, new(wrongKeyring)) {
 			return fmt.Errorf("%w; or, if the database holds only demo data, drop it (DATABASE_URL names it) and run the demo again", err)
 		}
 		return err
