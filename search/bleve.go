@@ -428,26 +428,15 @@ func bleveQuery(terms []QueryTerm, q Query) query.Query {
 		}
 		must = append(must, bleve.NewDisjunctionQuery(any...))
 	}
-	keywords := func(field string, values []string) {
-		if len(values) == 0 {
-			return
-		}
+	for _, k := range keywordFilters(q) {
 		var any []query.Query
-		for _, v := range values {
+		for _, v := range k.values {
 			tq := bleve.NewTermQuery(v)
-			tq.SetField(field)
+			tq.SetField(k.field)
 			any = append(any, tq)
 		}
 		must = append(must, bleve.NewDisjunctionQuery(any...))
 	}
-	f := q.Filter
-	keywords(fieldType, strs(q.Types))
-	keywords(fieldRegion, f.Regions)
-	keywords(fieldDirections, f.Directions)
-	keywords(fieldStatus, f.Statuses)
-	keywords(fieldYear, intStrs(f.Years))
-	keywords(fieldOrgKind, f.OrgKinds)
-	keywords(fieldOrg, int64Strs(f.OrganizationIDs))
 	return bleve.NewConjunctionQuery(must...)
 }
 

@@ -222,28 +222,17 @@ func (r *bleveRun) plan(terms []QueryTerm, q Query) ([]clause, error) {
 		}
 		and = append(and, cl)
 	}
-	var err error
-	keywords := func(field string, values []string) {
-		if len(values) == 0 || err != nil {
-			return
-		}
-		cl := make(clause, len(values))
-		for i, v := range values {
-			if cl[i], err = single(field, v, 1); err != nil {
-				return
+	for _, k := range keywordFilters(q) {
+		cl := make(clause, len(k.values))
+		for i, v := range k.values {
+			var err error
+			if cl[i], err = single(k.field, v, 1); err != nil {
+				return nil, err
 			}
 		}
 		and = append(and, cl)
 	}
-	f := q.Filter
-	keywords(fieldType, strs(q.Types))
-	keywords(fieldRegion, f.Regions)
-	keywords(fieldDirections, f.Directions)
-	keywords(fieldStatus, f.Statuses)
-	keywords(fieldYear, intStrs(f.Years))
-	keywords(fieldOrgKind, f.OrgKinds)
-	keywords(fieldOrg, int64Strs(f.OrganizationIDs))
-	return and, err
+	return and, nil
 }
 
 func (r *bleveRun) dict(seg int, field string) (segment.TermDictionary, error) {

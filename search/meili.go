@@ -125,28 +125,17 @@ func minWordSizeForTypos(n int) int64 {
 // quotes and add to the expression.
 func meiliFilter(q Query) string {
 	var groups []string
-	add := func(field string, values []string) {
-		if len(values) == 0 {
-			return
-		}
-		alts := make([]string, len(values))
-		for i, v := range values {
-			alts[i] = field + " = " + meiliQuote(v)
+	for _, k := range keywordFilters(q) {
+		alts := make([]string, len(k.values))
+		for i, v := range k.values {
+			alts[i] = k.field + " = " + meiliQuote(v)
 		}
 		if len(alts) == 1 {
 			groups = append(groups, alts[0])
-			return
+		} else {
+			groups = append(groups, "("+strings.Join(alts, " OR ")+")")
 		}
-		groups = append(groups, "("+strings.Join(alts, " OR ")+")")
 	}
-	f := q.Filter
-	add(fieldType, strs(q.Types))
-	add(fieldRegion, f.Regions)
-	add(fieldDirections, f.Directions)
-	add(fieldStatus, f.Statuses)
-	add(fieldYear, intStrs(f.Years))
-	add(fieldOrgKind, f.OrgKinds)
-	add(fieldOrg, int64Strs(f.OrganizationIDs))
 	return strings.Join(groups, " AND ")
 }
 

@@ -194,3 +194,26 @@ func oneOf[T comparable](v T, set []T) bool {
 	}
 	return false
 }
+
+// keywordFilter is one field a query's filter restricts, and the values
+// it allows (any of them).
+type keywordFilter struct {
+	field  string
+	values []string
+}
+
+// keywordFilters lists the fields q's filter restricts, in one order for
+// every engine; a field the filter leaves open is not listed.
+func keywordFilters(q Query) []keywordFilter {
+	f := q.Filter
+	var out []keywordFilter
+	for _, k := range []keywordFilter{
+		{fieldType, strs(q.Types)}, {fieldRegion, f.Regions}, {fieldDirections, f.Directions}, {fieldStatus, f.Statuses},
+		{fieldYear, intStrs(f.Years)}, {fieldOrgKind, f.OrgKinds}, {fieldOrg, int64Strs(f.OrganizationIDs)},
+	} {
+		if len(k.values) > 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
