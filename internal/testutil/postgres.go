@@ -75,14 +75,20 @@ func CreateDatabase(tb testing.TB) string {
 		}
 		break
 	}
+	dropOnCleanup(tb, name)
+	return withDatabase(tb, AdminURL(), name)
+}
+
+// dropOnCleanup drops database name when the test ends.
+func dropOnCleanup(tb testing.TB, name string) {
 	tb.Cleanup(func() {
+		ctx := context.Background()
 		c := connectAdmin(tb)
 		defer c.Close(ctx)
 		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			tb.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	return withDatabase(tb, AdminURL(), name)
 }
 
 // CreateEmptyDatabase creates a database with no schema at all, for tests
@@ -96,13 +102,7 @@ func CreateEmptyDatabase(tb testing.TB) string {
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		tb.Fatalf("create test database: %v", err)
 	}
-	tb.Cleanup(func() {
-		c := connectAdmin(tb)
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			tb.Logf("drop test database %s: %v", name, err)
-		}
-	})
+	dropOnCleanup(tb, name)
 	return withDatabase(tb, AdminURL(), name)
 }
 
