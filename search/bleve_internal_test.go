@@ -141,19 +141,8 @@ func sameAnswer(t *testing.T, q Query, want, got *Result) {
 func TestBleveAnswersAsBleveSearch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e, err := OpenBleve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
 	r := rand.New(rand.NewPCG(11, 12))
-	docs := randomDocs(r, 3000, 1)
-	// Small batches make several segments.
-	for i := 0; i < len(docs); i += 250 {
-		if err := e.Upsert(ctx, docs[i:i+250]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e, docs := indexRandom(t, r, 3000, 250) // small batches make several segments
 	// Updates and deletes leave deleted documents in old segments.
 	var gone []string
 	for i := 0; i < 300; i++ {
@@ -227,19 +216,8 @@ func TestBleveAnswersAsBleveSearch(t *testing.T) {
 // distances, that Bleve's own automaton lists.
 func TestFuzzyExpansionAsBleve(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	e, err := OpenBleve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
 	r := rand.New(rand.NewPCG(21, 22))
-	docs := randomDocs(r, 1500, 1)
-	for i := 0; i < len(docs); i += 500 {
-		if err := e.Upsert(ctx, docs[i:i+500]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e, docs := indexRandom(t, r, 1500, 500)
 	reader, err := snapshot(e.idx)
 	if err != nil {
 		t.Fatal(err)
@@ -328,4 +306,22 @@ func TestOpenBleveTwiceRefused(t *testing.T) {
 	if took := time.Since(start); took > 10*time.Second || !strings.Contains(err.Error(), "only one may") {
 		t.Errorf("after %s: %v", took, err)
 	}
+}
+
+// indexRandom opens an index with n random documents, upserted batch at a
+// time (each batch a segment); the index is closed when the test ends.
+func indexRandom(t *testing.T, r *rand.Rand, n, batch int) (*Bleve, []Document) {
+	t.Helper()
+	e, err := OpenBleve(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	docs := randomDocs(r, n, 1)
+	for i := 0; i < len(docs); i += batch {
+		if err := e.Upsert(context.Background(), docs[i:i+batch]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e, docs
 }
