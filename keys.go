@@ -99,3 +99,13 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Princip
 	}
 	return Principal{}, Errorf(EUNAUTHORIZED, "the bearer token is neither an API key (%s…) nor a source's token (%s…)", KeyTokenPrefix, SourceTokenPrefix)
 }
+
+// BearerToken returns the token of an Authorization header's value,
+// "Bearer <token>" (the scheme in any case), and whether it held one.
+func BearerToken(authorization string) (string, bool) {
+	scheme, token, ok := strings.Cut(authorization, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}

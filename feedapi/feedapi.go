@@ -113,7 +113,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // failed credentials, and once those are spent the address's tokens are
 // refused (429) unread. The allowance's X-RateLimit headers go on w.
 func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (hub.Principal, error) {
-	token, ok := BearerToken(r)
+	token, ok := hub.BearerToken(r.Header.Get("Authorization"))
 	if !ok {
 		return hub.Principal{}, fail(http.StatusUnauthorized, "unauthorized", "send the source's token, or a platform API key bound to the source, as Authorization: Bearer <token>")
 	}
@@ -141,15 +141,6 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (hub.Prin
 		}
 	}
 	return p, nil
-}
-
-// BearerToken returns the token of an Authorization: Bearer header.
-func BearerToken(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", false
-	}
-	return strings.TrimSpace(token), true
 }
 
 func (h *Handler) push(w http.ResponseWriter, r *http.Request) {

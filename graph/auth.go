@@ -42,7 +42,7 @@ type ErrorWriter func(w http.ResponseWriter, status int, code, message string)
 // with write.
 func WithPrincipalFor(auth Authenticator, limiter *ratelimit.Limiter, log *slog.Logger, writeError ErrorWriter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := bearer(r)
+		token, ok := hub.BearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			next.ServeHTTP(w, r.WithContext(hub.WithPrincipal(r.Context(), hub.Principal{Role: hub.RoleAnonymous})))
 			return
@@ -66,12 +66,4 @@ func WithPrincipalFor(auth Authenticator, limiter *ratelimit.Limiter, log *slog.
 		}
 		next.ServeHTTP(w, r.WithContext(hub.WithPrincipal(r.Context(), p)))
 	})
-}
-
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if len(h) > 7 && (h[:7] == "Bearer " || h[:7] == "bearer ") {
-		return h[7:], true
-	}
-	return "", false
 }
