@@ -107,18 +107,17 @@ func (r *Resolver) searchResult(ctx context.Context, q search.Query) (*SearchRes
 	}
 	runAll([]func(){prime(ctx, node, l.project, projects), prime(ctx, node, l.organization, organizations),
 		prime(ctx, node, l.unPlacement, placements)})
-	lctx := ctx
 	thunks := make([]func() (SearchNode, error), len(res.Hits))
 	for i, h := range res.Hits {
 		switch h.Type {
 		case search.TypeProject:
-			th := l.project.Load(lctx, h.RecordID)
+			th := l.project.Load(ctx, h.RecordID)
 			thunks[i] = func() (SearchNode, error) { return nilIfMissing(th()) }
 		case search.TypeOrganization:
-			th := l.organization.Load(lctx, h.RecordID)
+			th := l.organization.Load(ctx, h.RecordID)
 			thunks[i] = func() (SearchNode, error) { return nilIfMissing(th()) }
 		case search.TypeUNPlacement:
-			th := l.unPlacement.Load(lctx, h.RecordID)
+			th := l.unPlacement.Load(ctx, h.RecordID)
 			thunks[i] = func() (SearchNode, error) { return nilIfMissing(th()) }
 		}
 	}
