@@ -78,6 +78,15 @@ func jsonAt(v any, path ...any) any {
 }
 
 // personalVolunteer is a volunteer with every personal field set.
+// seedPersonalVolunteers seeds n volunteers v0… with personal parts.
+func (e *env) seedPersonalVolunteers(n int) {
+	recs := make([]*hub.FeedRecord, n)
+	for i := range recs {
+		recs[i] = personalVolunteer(fmt.Sprintf("v%d", i), i)
+	}
+	e.seed.Apply(recs...)
+}
+
 func personalVolunteer(id string, i int) *hub.FeedRecord {
 	r := testutil.Volunteer(id, "KZ-11")
 	birth := time.Date(1998, 4, 15, 0, 0, 0, 0, time.UTC)
@@ -231,11 +240,7 @@ func TestStatementCount_VolunteersPersonal(t *testing.T) {
 	for _, n := range []int{5, 50} {
 		e := setup(t)
 		f := setupAuth(t, e)
-		var recs []*hub.FeedRecord
-		for i := range n {
-			recs = append(recs, personalVolunteer(fmt.Sprintf("v%d", i), i))
-		}
-		e.seed.Apply(recs...)
+		e.seedPersonalVolunteers(n)
 		e.ask(t, f.tokens["ops"], `{ regions { code } }`) // the key's first use is written once; not counted
 		e.ask(t, f.tokens["ministry"], `{ regions { code } }`)
 
@@ -451,11 +456,7 @@ func TestPersonalReadLoggedOncePerRequest(t *testing.T) {
 	const n = 50
 	e := setup(t)
 	f := setupAuth(t, e)
-	var recs []*hub.FeedRecord
-	for i := range n {
-		recs = append(recs, personalVolunteer(fmt.Sprintf("v%d", i), i))
-	}
-	e.seed.Apply(recs...)
+	e.seedPersonalVolunteers(n)
 	logged := func() int {
 		var c int
 		if err := e.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM personal_access_log`).Scan(&c); err != nil {
