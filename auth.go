@@ -133,7 +133,56 @@ func (p Principal) CanReadBatch(b *Batch) error {
 	if p.RequireSource(b.SourceID) != nil {
 		// As for a batch that does not exist: another source learns
 		// nothing of this one's batches.
-		return Errorf(ENOTFOUND, "no batch %s among this source's batches", b.ID)
+		return Errorf(ENOTFOUND, "no batch %s", b.ID)
 	}
 	return nil
+}
+
+// PeopleScope is which person-level records (volunteers, their
+// participations and memberships, UN placements) a caller may read: every
+// one (All), or those its source reported (SourceID). The zero value reads
+// none, and services refuse it.
+//
+// Everyone else (anonymous callers, researchers, dashboards) reads none:
+// the length of any list of people, or of a search over them, is a count
+// of people, and counts of people are published through statistics only,
+// where small cells are protected (disclosure.go). A platform's own records
+// tell it nothing it did not send.
+type PeopleScope struct {
+	All      bool
+	SourceID int64
+}
+
+// AllPeople reads every person-level record: admins, and the hub's own
+// workers.
+var AllPeople = PeopleScope{All: true}
+
+// Check returns EFORBIDDEN for the zero scope, which reads nothing.
+func (s PeopleScope) Check() error {
+	if !s.All && s.SourceID == 0 {
+		return Errorf(EFORBIDDEN, "records of people are for admin keys and for the platform that reported them")
+	}
+	return nil
+}
+
+// PeopleScope returns the person-level records p may read: every one for
+// an admin, its source's for a platform caller. Anyone else gets
+// EUNAUTHORIZED (anonymous) or EFORBIDDEN, saying where counts of people
+// are published instead.
+func (p Principal) PeopleScope() (PeopleScope, error) {
+	switch {
+	case p.IsAdmin():
+		return AllPeople, nil
+	case p.Role == RolePlatform && p.Source != nil:
+		return PeopleScope{SourceID: p.Source.ID}, nil
+	case p.IsAnonymous():
+		return PeopleScope{}, Errorf(EUNAUTHORIZED, "records of people (volunteers, participations, UN placements) are for admin keys and for the platform that reported them; counts of people are in statistics")
+	}
+	return PeopleScope{}, Errorf(EFORBIDDEN, "records of people (volunteers, participations, UN placements) are for admin keys and for the platform that reported them, not %s keys; counts of people are in statistics", p.Role)
+}
+
+// OfPeople reports whether records of type t are about one person each:
+// volunteers, participations and UN placements (see PeopleScope).
+func (t RecordType) OfPeople() bool {
+	return t == TypeVolunteer || t == TypeParticipation || t == TypeUNPlacement
 }

@@ -5,221 +5,326 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	hub "github.com/birgemiz/hub"
 )
 
-// person is one synthetic volunteer with one value per dimension, so that
-// counts add up exactly: every group of cells is an equation an attacker
-// can use.
+func TestCountNoise(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{10, 11, 12, 13, 50, 1000, 1_000_000} {
+		lo, hi := hub.CountNoiseSupport(n)
+		counts := map[int]int{}
+		sum := 0
+		const draws = 200_000
+		for range draws {
+			key := r.Uint32()
+			e := hub.CountNoise(n, key)
+			if e != hub.CountNoise(n, key) {
+				t.Fatalf("n=%d key=%d: two noises", n, key)
+			}
+			if e < lo || e > hi {
+				t.Fatalf("n=%d: noise %d outside its support %d…%d", n, e, lo, hi)
+			}
+			if n+e < hub.MinPublishedPeople {
+				t.Fatalf("n=%d: noise %d publishes %d", n, e, n+e)
+			}
+			counts[e]++
+			sum += e
+		}
+		mean := float64(sum) / draws
+		switch {
+		case n >= 13 && math.Abs(mean) > 0.02:
+			t.Errorf("n=%d: mean noise %.3f, want 0", n, mean)
+		case n < 13 && (mean < 0 || mean > 0.5):
+			t.Errorf("n=%d: mean noise %.3f, want a small upward bias", n, mean)
+		}
+		if n >= 13 {
+			// Every value of the support occurs, the extremes rarely: an
+			// attacker can never rule one out, and dashboards rarely see ±3.
+			for e := -3; e <= 3; e++ {
+				share := float64(counts[e]) / draws
+				want := []float64{0.02, 0.08, 0.20, 0.40, 0.20, 0.08, 0.02}[e+3]
+				if math.Abs(share-want) > 0.006 {
+					t.Errorf("n=%d: noise %d in %.3f of cells, want %.2f", n, e, share, want)
+				}
+			}
+		}
+	}
+}
+
+func TestPublishedNeverShowsASmallCount(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100_000 {
+		n := 10 + r.IntN(40)
+		for _, m := range []hub.Measure{hub.MeasureVolunteers, hub.MeasureUNPlacements, hub.MeasureBeneficiaries} {
+			c := &hub.Cell{Measure: m, Value: float64(n), People: n, Key: r.Uint32(), SumSq: float64(n * n)}
+			if v := c.Published(); v < hub.MinPublishedPeople || v != math.Round(v) {
+				t.Fatalf("%s of %d published as %v", m, n, v)
+			}
+		}
+		// Hours: within MagnitudeShare of the root of the sum of squares.
+		hours := make([]float64, n)
+		sum, sumSq := 0.0, 0.0
+		for i := range hours {
+			hours[i] = float64(1 + r.IntN(40))
+			sum += hours[i]
+			sumSq += hours[i] * hours[i]
+		}
+		c := &hub.Cell{Measure: hub.MeasureVolunteerHours, Value: sum, People: n, Key: r.Uint32(), SumSq: sumSq}
+		if d := math.Abs(c.Published() - sum); d > hub.MagnitudeShare*math.Sqrt(sumSq)+0.5 {
+			t.Fatalf("hours %v published as %v: off by more than %v", sum, c.Published(), hub.MagnitudeShare*math.Sqrt(sumSq))
+		}
+		// Organizations and projects are not people: exact.
+		if c := (&hub.Cell{Measure: hub.MeasureProjects, Value: 3, Key: r.Uint32()}); c.Published() != 3 {
+			t.Fatalf("3 projects published as %v", c.Published())
+		}
+	}
+}
+
+func TestRecordKey(t *testing.T) {
+	t.Parallel()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	a := hub.RecordKey(secret, hub.MeasureVolunteers, []byte("17"))
+	if a != hub.RecordKey(secret, hub.MeasureVolunteers, []byte("17")) {
+		t.Fatal("the same person has two keys")
+	}
+	if a == hub.RecordKey(secret, hub.MeasureVolunteerHours, []byte("17")) {
+		t.Error("a person's key is the same for two measures")
+	}
+	if a == hub.RecordKey(secret, hub.MeasureVolunteers, []byte("18")) || a == hub.RecordKey([]byte("other secret"), hub.MeasureVolunteers, []byte("17")) {
+		t.Error("two people, or two secrets, give the same key")
+	}
+}
+
+func TestAncestorSets(t *testing.T) {
+	t.Parallel()
+	names := func(sets []hub.AncestorSet) []string {
+		var out []string
+		for _, s := range sets {
+			n := fmt.Sprint(s.Dims)
+			if s.YearOfMonth {
+				n += "(year of month)"
+			}
+			out = append(out, n)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, c := range []struct {
+		dims []hub.Dimension
+		want []string
+	}{
+		{nil, nil},
+		{[]hub.Dimension{hub.DimRegion}, []string{"[]"}},
+		{[]hub.Dimension{hub.DimRegion, hub.DimGender}, []string{"[GENDER]", "[REGION]", "[]"}},
+		{[]hub.Dimension{hub.DimRegion, hub.DimMonth}, []string{"[MONTH]", "[REGION YEAR](year of month)", "[REGION]", "[YEAR](year of month)", "[]"}},
+	} {
+		if diff := cmp.Diff(c.want, names(hub.AncestorSets(c.dims))); diff != "" {
+			t.Errorf("AncestorSets(%v) (-want +got):\n%s", c.dims, diff)
+		}
+	}
+	a := hub.AncestorSet{Dims: []hub.Dimension{hub.DimRegion, hub.DimYear}, YearOfMonth: true}
+	if got := a.Project([]hub.Dimension{hub.DimRegion, hub.DimMonth, hub.DimGender}, []string{"KZ-11", "2024-03", "MALE"}); !slices.Equal(got, []string{"KZ-11", "2024"}) {
+		t.Errorf("the year of KZ-11 × 2024-03 × MALE: %v", got)
+	}
+}
+
+// person is one synthetic volunteer with one value per dimension.
 type person map[hub.Dimension]string
 
 func people(r *rand.Rand, n int) []person {
 	regions := []string{"KZ-11", "KZ-15", "KZ-71", "KZ-75"}
-	dirs := []string{"ECOLOGY", "EDUCATION", "EMERGENCY"}
 	genders := []string{"FEMALE", "MALE", "UNKNOWN"}
 	out := make([]person, n)
 	for i := range out {
 		// Skewed, so that some cells are small and some large.
 		pick := func(xs []string) string { return xs[min(len(xs)-1, int(r.ExpFloat64()*float64(len(xs))/2.5))] }
 		month := fmt.Sprintf("%d-%02d", 2023+r.IntN(2), 1+min(11, int(r.ExpFloat64()*3)))
-		out[i] = person{
-			hub.DimRegion: pick(regions), hub.DimDirection: pick(dirs), hub.DimGender: pick(genders),
-			hub.DimMonth: month, hub.DimYear: month[:4],
-		}
+		out[i] = person{hub.DimRegion: pick(regions), hub.DimGender: pick(genders), hub.DimMonth: month, hub.DimYear: month[:4]}
 	}
 	return out
 }
 
-var auditDims = []hub.Dimension{hub.DimRegion, hub.DimDirection, hub.DimYear, hub.DimMonth, hub.DimGender}
-
-// lattice counts ps in every cell of every set of up to three of dims.
-func lattice(ps []person, dims []hub.Dimension) []*hub.Cell {
-	var sets [][]hub.Dimension
-	var walk func(i int, cur []hub.Dimension)
-	walk = func(i int, cur []hub.Dimension) {
+// lattice counts ps in every cell of every set of up to three of dims, with
+// a random record key per person, as the rollups do.
+func lattice(r *rand.Rand, ps []person, dims []hub.Dimension) map[string]*hub.Cell {
+	keys := make([]uint32, len(ps))
+	for i := range keys {
+		keys[i] = r.Uint32()
+	}
+	cells := map[string]*hub.Cell{}
+	var walk func(i int, set []hub.Dimension)
+	walk = func(i int, set []hub.Dimension) {
 		if i == len(dims) {
-			if len(cur) <= hub.MaxStatisticsDimensions && !(slices.Contains(cur, hub.DimYear) && slices.Contains(cur, hub.DimMonth)) {
-				sets = append(sets, slices.Clone(cur))
+			if len(set) > hub.MaxStatisticsDimensions || slices.Contains(set, hub.DimYear) && slices.Contains(set, hub.DimMonth) {
+				return
+			}
+			for pi, p := range ps {
+				ks := make([]string, len(set))
+				for j, d := range set {
+					ks[j] = p[d]
+				}
+				c := &hub.Cell{Measure: hub.MeasureVolunteers, Dims: set, Keys: ks}
+				if have := cells[c.ID()]; have != nil {
+					c = have
+				} else {
+					cells[c.ID()] = c
+				}
+				c.Value++
+				c.People++
+				c.Key += keys[pi]
+				c.SumSq++
 			}
 			return
 		}
-		walk(i+1, cur)
-		walk(i+1, append(cur, dims[i]))
+		walk(i+1, set)
+		walk(i+1, append(slices.Clone(set), dims[i]))
 	}
 	walk(0, nil)
-	var cells []*hub.Cell
-	for _, set := range sets {
-		byKey := map[string]*hub.Cell{}
-		for _, p := range ps {
-			keys := make([]string, len(set))
-			for i, d := range set {
-				keys[i] = p[d]
-			}
-			c := &hub.Cell{Measure: hub.MeasureVolunteers, Dims: set, Keys: keys}
-			if have, ok := byKey[c.ID()]; ok {
-				c = have
-			} else {
-				byKey[c.ID()] = c
-				cells = append(cells, c)
-			}
-			c.Value++
-			c.People++
-		}
-	}
 	return cells
 }
 
-// TestProtectPublishesNoSmallCell is the property: over random data, no
-// published cell of any query counts 1 to 9 people.
-func TestProtectPublishesNoSmallCell(t *testing.T) {
-	for seed := range uint64(40) {
-		r := rand.New(rand.NewPCG(seed, 99))
-		cells := lattice(people(r, 30+r.IntN(400)), auditDims)
-		hub.Protect(cells)
+// answer plans q and answers its reads from cells, as the store does.
+func answer(t *testing.T, q hub.StatisticsQuery, reveal bool, cells map[string]*hub.Cell) *hub.Statistics {
+	t.Helper()
+	plan, err := hub.PlanStatistics(q, reveal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rd := range plan.Reads {
 		for _, c := range cells {
-			if !c.Suppressed && c.People > 0 && c.People < hub.MinPublishedPeople {
-				t.Fatalf("seed %d: cell %s counts %d people and is published", seed, c.ID(), c.People)
-			}
-		}
-	}
-}
-
-// TestAttackerCannotRecoverSuppressedCells plays the attacker: it takes
-// every published cell of every query (all groupings of up to three
-// dimensions, every filter, every subtotal and total: they are all cells
-// of the lattice), writes every equation that links them (a total is the
-// sum of its parts; a year is the sum of its months), and solves the
-// system. A suppressed cell that the system determines is recovered. None
-// may be. It also tries the plain attacks first, so a failure names one.
-func TestAttackerCannotRecoverSuppressedCells(t *testing.T) {
-	recoveredAny, controlRecovered := 0, 0
-	for seed := range uint64(25) {
-		r := rand.New(rand.NewPCG(seed, 7))
-		ps := people(r, 40+r.IntN(300))
-		cells := lattice(ps, auditDims)
-		primary, complementary := hub.Protect(cells)
-		if primary == 0 {
-			continue
-		}
-		groups := hub.LinkCells(cells)
-
-		// Differencing: a group with one unknown gives it away.
-		for _, g := range groups {
-			var unknown []*hub.Cell
-			for _, c := range append([]*hub.Cell{g.Parent}, g.Children...) {
-				if c.Suppressed {
-					unknown = append(unknown, c)
-				}
-			}
-			if len(unknown) == 1 {
-				t.Fatalf("seed %d: %s is the only suppressed cell of the group of %s", seed, unknown[0].ID(), g.Parent.ID())
-			}
-		}
-
-		for _, c := range recovered(cells, groups) {
-			recoveredAny++
-			t.Errorf("seed %d (%d people, %d primary, %d complementary): the equations determine suppressed cell %s = %v",
-				seed, len(ps), primary, complementary, c.ID(), c.Value)
-		}
-
-		// The control: with primary suppression alone, the same attack
-		// must succeed, or this test could not fail.
-		for _, c := range cells {
-			c.Suppressed = c.People > 0 && c.People < hub.MinPublishedPeople
-		}
-		controlRecovered += len(recovered(cells, groups))
-	}
-	if recoveredAny > 0 {
-		t.Fatalf("%d suppressed cells recovered", recoveredAny)
-	}
-	if controlRecovered == 0 {
-		t.Fatal("control: with primary suppression alone the attack recovered nothing; the attack is too weak to prove anything")
-	}
-	t.Logf("control: primary suppression alone lets the attack recover %d cells", controlRecovered)
-}
-
-// recovered writes every equation of groups with the suppressed cells as
-// unknowns and returns the unknowns the system determines.
-func recovered(cells []*hub.Cell, groups []*hub.CellGroup) []*hub.Cell {
-	index := map[*hub.Cell]int{}
-	var unknowns []*hub.Cell
-	for _, c := range cells {
-		if c.Suppressed {
-			index[c] = len(unknowns)
-			unknowns = append(unknowns, c)
-		}
-	}
-	var rows [][]float64
-	for _, g := range groups {
-		row := make([]float64, len(unknowns)+1) // coefficients, then the constant
-		add := func(c *hub.Cell, sign float64) {
-			if i, ok := index[c]; ok {
-				row[i] += sign
-			} else {
-				row[len(unknowns)] -= sign * c.Value
-			}
-		}
-		add(g.Parent, 1)
-		for _, c := range g.Children {
-			add(c, -1)
-		}
-		rows = append(rows, row)
-	}
-	var out []*hub.Cell
-	for _, i := range determined(rows, len(unknowns)) {
-		out = append(out, unknowns[i])
-	}
-	return out
-}
-
-// determined returns the unknowns that rows (each: coefficients, then the
-// constant) fix to one value: after Gauss-Jordan elimination, a pivot
-// whose row has no other unknown.
-func determined(rows [][]float64, n int) []int {
-	const eps = 1e-9
-	pivotRow := 0
-	var pivots []int
-	for col := 0; col < n && pivotRow < len(rows); col++ {
-		best := -1
-		for r := pivotRow; r < len(rows); r++ {
-			if math.Abs(rows[r][col]) > eps && (best < 0 || math.Abs(rows[r][col]) > math.Abs(rows[best][col])) {
-				best = r
-			}
-		}
-		if best < 0 {
-			continue
-		}
-		rows[pivotRow], rows[best] = rows[best], rows[pivotRow]
-		p := rows[pivotRow][col]
-		for j := range rows[pivotRow] {
-			rows[pivotRow][j] /= p
-		}
-		for r := range rows {
-			if r == pivotRow || math.Abs(rows[r][col]) <= eps {
+			if !slices.Equal(c.Dims, rd.Dims) || rd.Primary && !c.Primary() {
 				continue
 			}
-			f := rows[r][col]
-			for j := range rows[r] {
-				rows[r][j] -= f * rows[pivotRow][j]
+			match := true
+			for i, d := range c.Dims {
+				if v, ok := rd.Equal[d]; ok && c.Keys[i] != v {
+					match = false
+				}
+			}
+			if match {
+				rd.Cells = append(rd.Cells, c)
 			}
 		}
-		pivots = append(pivots, col)
-		pivotRow++
 	}
-	var out []int
-	for r, col := range pivots {
-		alone := true
-		for j := 0; j < n; j++ {
-			if j != col && math.Abs(rows[r][j]) > eps {
-				alone = false
-				break
+	s, err := plan.Answer(time.Now(), []string{"platform-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestStatisticsAnswerProtects checks the rules of disclosure.go on every
+// row of random answers: a cell of 1 to 9 people is suppressed; an empty
+// cell inside one is suppressed too, and present as a row; every other cell
+// shows its own perturbed value, the same in every answer; the admin sees
+// every cell exact.
+func TestStatisticsAnswerProtects(t *testing.T) {
+	t.Parallel()
+	dims := []hub.Dimension{hub.DimRegion, hub.DimMonth, hub.DimGender}
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 5))
+		cells := lattice(r, people(r, 30+r.IntN(300)), []hub.Dimension{hub.DimRegion, hub.DimYear, hub.DimMonth, hub.DimGender})
+		hasSmallAncestor := func(ds []hub.Dimension, ks []string) bool {
+			for _, a := range hub.AncestorSets(ds) {
+				if c := cells[hub.CellID(a.Dims, a.Project(ds, ks))]; c != nil && c.Primary() {
+					return true
+				}
+			}
+			return false
+		}
+		q := hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: dims, Subtotals: true,
+			Filter: hub.StatisticsFilter{Equal: map[hub.Dimension]string{}}}
+		public, exact := answer(t, q, false, cells), answer(t, q, true, cells)
+		if public.Exact || !exact.Exact {
+			t.Fatal("Exact is wrong")
+		}
+		seen := map[string]bool{}
+		for _, row := range public.Rows {
+			var ds []hub.Dimension
+			var ks []string
+			for _, d := range hub.Dimensions {
+				if j := slices.Index(dims, d); j >= 0 && row.Keys[j] != nil {
+					ds, ks = append(ds, d), append(ks, *row.Keys[j])
+				}
+			}
+			id := hub.CellID(ds, ks)
+			seen[id] = true
+			c := cells[id]
+			switch {
+			case c != nil && c.Primary():
+				if !row.Suppressed {
+					t.Fatalf("seed %d: %s of %d people is published", seed, id, c.People)
+				}
+			case c == nil && hasSmallAncestor(ds, ks):
+				if !row.Suppressed {
+					t.Fatalf("seed %d: empty %s inside a small cell is published", seed, id)
+				}
+			case row.Suppressed:
+				t.Fatalf("seed %d: %s is suppressed (%v)", seed, id, c)
+			case c != nil && *row.Values[0] != c.Published():
+				t.Fatalf("seed %d: %s shows %v, its perturbed value is %v", seed, id, *row.Values[0], c.Published())
+			case c == nil && *row.Values[0] != 0:
+				t.Fatalf("seed %d: empty %s shows %v", seed, id, *row.Values[0])
 			}
 		}
-		if alone {
-			out = append(out, col)
+		// Every empty cell inside a small cell is a row: here, of the
+		// REGION × GENDER subtotals.
+		for _, region := range hub.DimensionValues(hub.DimRegion, nil) {
+			for _, g := range hub.DimensionValues(hub.DimGender, nil) {
+				ds, ks := []hub.Dimension{hub.DimRegion, hub.DimGender}, []string{region, g}
+				if id := hub.CellID(ds, ks); cells[id] == nil && hasSmallAncestor(ds, ks) && !seen[id] {
+					t.Fatalf("seed %d: empty %s inside a small cell is not a row", seed, id)
+				}
+			}
+		}
+		for _, row := range exact.Rows {
+			if row.Suppressed {
+				t.Fatalf("seed %d: the admin's row %v is suppressed", seed, row.Keys)
+			}
+		}
+		// A filter shows the same cells as the grouping.
+		byID := map[string]string{}
+		for _, row := range public.Rows {
+			if row.Keys[0] != nil && row.Keys[1] != nil && row.Keys[2] == nil {
+				byID[*row.Keys[0]+"|"+*row.Keys[1]] = fmt.Sprint(row.Values[0] != nil, deref(row.Values[0]))
+			}
+		}
+		sliced := answer(t, hub.StatisticsQuery{Measures: q.Measures, GroupBy: []hub.Dimension{hub.DimMonth},
+			Filter: hub.StatisticsFilter{Equal: map[hub.Dimension]string{hub.DimRegion: "KZ-75"}}}, false, cells)
+		for _, row := range sliced.Rows {
+			if want, ok := byID["KZ-75|"+*row.Keys[0]]; ok && want != fmt.Sprint(row.Values[0] != nil, deref(row.Values[0])) {
+				t.Fatalf("seed %d: KZ-75 × %s is %s grouped, %v filtered", seed, *row.Keys[0], want, deref(row.Values[0]))
+			}
 		}
 	}
-	return out
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// TestStatisticsAnswerSize: a grouping that could have more rows than one
+// answer may is refused whatever the data, naming what to do.
+func TestStatisticsAnswerSize(t *testing.T) {
+	t.Parallel()
+	plan, err := hub.PlanStatistics(hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureUNPlacements},
+		GroupBy: []hub.Dimension{hub.DimCountry, hub.DimMonth, hub.DimAgeBand}, Filter: hub.StatisticsFilter{From: "2000-01", To: "2025-12"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = plan.Answer(time.Now(), nil)
+	if hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(hub.ErrorMessage(err), "fix a dimension with the filter") {
+		t.Fatalf("COUNTRY × 312 months × AGE_BAND: %v", err)
+	}
 }

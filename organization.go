@@ -147,6 +147,7 @@ type OrganizationService interface {
 	FindOrganizations(ctx context.Context, f OrganizationFilter, o OrganizationOrder, p Page) (*Connection[*Organization], error)
 	// CountOrganizations returns how many organizations f selects.
 	CountOrganizations(ctx context.Context, f OrganizationFilter) (int, error)
-	// FindOrganizationsForVolunteers returns each volunteer's organizations.
-	FindOrganizationsForVolunteers(ctx context.Context, volunteerIDs []int64) (map[int64][]*Organization, error)
+	// FindOrganizationsForVolunteers returns each volunteer's organizations,
+	// by the memberships scope reads (EFORBIDDEN for the zero scope).
+	FindOrganizationsForVolunteers(ctx context.Context, volunteerIDs []int64, scope PeopleScope) (map[int64][]*Organization, error)
 }

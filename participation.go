@@ -32,17 +32,19 @@ func (p *Participation) Validate() error {
 	return fe.Err()
 }
 
-// ParticipationService reads participations, always in sets.
+// ParticipationService reads participations, always in sets, and only
+// those a PeopleScope reads (a platform's: the ones its source sent).
+// Errors: EFORBIDDEN for the zero scope.
 type ParticipationService interface {
 	// FindParticipationsByVolunteers returns each volunteer's first p.First
 	// participations after p.After, newest first, in one query.
-	FindParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64, p Page) (map[int64]*Connection[*Participation], error)
+	FindParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64, p Page, scope PeopleScope) (map[int64]*Connection[*Participation], error)
 	// FindParticipationsByProjects does the same per project.
-	FindParticipationsByProjects(ctx context.Context, projectIDs []int64, p Page) (map[int64]*Connection[*Participation], error)
+	FindParticipationsByProjects(ctx context.Context, projectIDs []int64, p Page, scope PeopleScope) (map[int64]*Connection[*Participation], error)
 	// CountParticipationsByVolunteers returns each volunteer's number of live participations.
-	CountParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64) (map[int64]int, error)
+	CountParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64, scope PeopleScope) (map[int64]int, error)
 	// CountParticipationsByProjects returns each project's number of live participations.
-	CountParticipationsByProjects(ctx context.Context, projectIDs []int64) (map[int64]int, error)
+	CountParticipationsByProjects(ctx context.Context, projectIDs []int64, scope PeopleScope) (map[int64]int, error)
 	// FindParticipationsByIDs returns the live participations among ids, in any order.
-	FindParticipationsByIDs(ctx context.Context, ids []int64) ([]*Participation, error)
+	FindParticipationsByIDs(ctx context.Context, ids []int64, scope PeopleScope) ([]*Participation, error)
 }

@@ -27,9 +27,9 @@ const (
 // Measures lists every measure.
 var Measures = [...]Measure{MeasureVolunteers, MeasureOrganizations, MeasureProjects, MeasureVolunteerHours, MeasureUNPlacements, MeasureBeneficiaries}
 
-// CountsPeople reports whether a cell of the measure is about individual
-// volunteers, so that a cell built from 1 to 9 of them is suppressed.
-// Beneficiaries are figures projects publish, not records of people.
+// CountsPeople reports whether a cell of the measure counts distinct
+// volunteers (a person once however many of their records it holds). Which
+// measures are protected as being about people is Protected.
 func (m Measure) CountsPeople() bool {
 	return m == MeasureVolunteers || m == MeasureVolunteerHours || m == MeasureUNPlacements
 }
@@ -109,7 +109,11 @@ type StatisticsRow struct {
 
 // Statistics is the answer to a StatisticsQuery.
 type Statistics struct {
-	AsOf     time.Time // when the figures were computed from the records
+	AsOf time.Time // when the figures were computed from the records
+	// Exact is true when the figures are the counts themselves (the admin
+	// role); otherwise the measures about people are protected
+	// (disclosure.go): small cells suppressed, the others perturbed.
+	Exact    bool
 	Measures []Measure
 	GroupBy  []Dimension
 	Rows     []StatisticsRow
@@ -119,8 +123,9 @@ type Statistics struct {
 // StatisticsService answers statistics queries from rollups kept by the
 // workers, and rebuilds them.
 type StatisticsService interface {
-	// Statistics answers q. Cells counting 1 to 9 people, and the cells
-	// suppressed to protect them, are nil unless reveal (the admin role).
+	// Statistics answers q. Unless reveal (the admin role), the measures
+	// about people are protected (disclosure.go): a cell of 1 to 9 people,
+	// or of none inside such a cell, is nil, and the others are perturbed.
 	Statistics(ctx context.Context, q StatisticsQuery, reveal bool) (*Statistics, error)
 	// RebuildStatistics recomputes every rollup from the records, in one
 	// consistent snapshot, and swaps the new rollups in.
@@ -135,7 +140,7 @@ type RollupBuild struct {
 	ID         int64
 	AsOf       time.Time
 	Cells      int
-	Suppressed int // primary and complementary
+	Suppressed int // cells of 1 to 9 people of the protected measures
 	Took       time.Duration
 }
 

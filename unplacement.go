@@ -75,16 +75,21 @@ type UNPlacementFilter struct {
 	StartDate    DateRange
 	ActiveDuring DateRange
 	Deletion     Deletion // live records unless set; admins only
+	// Scope is who reads: every placement, or those a source reported. The
+	// zero scope reads none (EFORBIDDEN).
+	Scope PeopleScope
 }
 
-// UNPlacementService reads UN placements. Errors: EINVALID for a bad filter or cursor.
+// UNPlacementService reads UN placements (each is one person's
+// assignment), within a PeopleScope. Errors: EINVALID for a bad filter or
+// cursor, EFORBIDDEN for the zero scope.
 type UNPlacementService interface {
 	// FindUNPlacementsByIDs returns the live placements among ids, in any order.
-	FindUNPlacementsByIDs(ctx context.Context, ids []int64) ([]*UNPlacement, error)
+	FindUNPlacementsByIDs(ctx context.Context, ids []int64, scope PeopleScope) ([]*UNPlacement, error)
 	// FindUNPlacements returns one page of placements, newest start first.
 	FindUNPlacements(ctx context.Context, f UNPlacementFilter, p Page) (*Connection[*UNPlacement], error)
 	// CountUNPlacements returns how many placements f selects.
 	CountUNPlacements(ctx context.Context, f UNPlacementFilter) (int, error)
 	// FindUNPlacementsByVolunteers returns each volunteer's placements.
-	FindUNPlacementsByVolunteers(ctx context.Context, volunteerIDs []int64) (map[int64][]*UNPlacement, error)
+	FindUNPlacementsByVolunteers(ctx context.Context, volunteerIDs []int64, scope PeopleScope) (map[int64][]*UNPlacement, error)
 }

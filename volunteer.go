@@ -216,19 +216,25 @@ type VolunteerFilter struct {
 	OrganizationIDs []int64
 	Sources         []string
 	RegisteredAt    DateRange
+	// Scope is who reads: every volunteer, or those a source reported. The
+	// zero scope reads none (EFORBIDDEN).
+	Scope PeopleScope
 }
 
-// VolunteerService reads the public part of volunteers. Errors: EINVALID
-// for a bad filter or cursor.
+// VolunteerService reads the public part of volunteers, within a caller's
+// PeopleScope. Errors: EINVALID for a bad filter or cursor, EFORBIDDEN for
+// the zero scope.
 type VolunteerService interface {
-	// FindVolunteersByIDs returns the live volunteers among ids, in any order.
-	FindVolunteersByIDs(ctx context.Context, ids []int64) ([]*Volunteer, error)
+	// FindVolunteersByIDs returns the live volunteers among ids that scope
+	// reads, in any order.
+	FindVolunteersByIDs(ctx context.Context, ids []int64, scope PeopleScope) ([]*Volunteer, error)
 	// FindVolunteers returns one page of volunteers, oldest first.
 	FindVolunteers(ctx context.Context, f VolunteerFilter, p Page) (*Connection[*Volunteer], error)
 	// CountVolunteers returns how many volunteers f selects.
 	CountVolunteers(ctx context.Context, f VolunteerFilter) (int, error)
-	// TotalHours returns each volunteer's hours summed over live participations.
-	TotalHours(ctx context.Context, volunteerIDs []int64) (map[int64]float64, error)
+	// TotalHours returns each volunteer's hours summed over the live
+	// participations scope reads.
+	TotalHours(ctx context.Context, volunteerIDs []int64, scope PeopleScope) (map[int64]float64, error)
 }
 
 // ExportedVolunteer is one row of the de-identified volunteer export for

@@ -1,8 +1,9 @@
-// Package exports serves CSV exports for researchers: statistics with the
-// parameters of the GraphQL statistics field, and a de-identified list of
-// volunteers (public part only, an age band instead of a birth date). Both
-// need a researcher (or admin) API key, and both stream: rows are written
-// as PostgreSQL returns them, never gathered in memory.
+// Package exports serves CSV exports: statistics with the parameters of
+// the GraphQL statistics field, for researchers (and admins), protected as
+// in GraphQL; and a de-identified list of volunteers (public part only, an
+// age band instead of a birth date), a list of people, so for admins and
+// for a platform's own volunteers (hub.PeopleScope). Both stream: rows are
+// written as PostgreSQL returns them, never gathered in memory.
 package exports
 
 import (
@@ -23,9 +24,9 @@ import (
 
 // VolunteerExporter streams the de-identified volunteers.
 type VolunteerExporter interface {
-	// ExportVolunteers calls fn for each live volunteer, in id order, as
-	// rows arrive from the database.
-	ExportVolunteers(ctx context.Context, region string, fn func(*hub.ExportedVolunteer) error) error
+	// ExportVolunteers calls fn for each live volunteer scope reads, in id
+	// order, as rows arrive from the database.
+	ExportVolunteers(ctx context.Context, region string, scope hub.PeopleScope, fn func(*hub.ExportedVolunteer) error) error
 }
 
 // Handler serves /v1/exports/… . Requests reach it through the
@@ -43,16 +44,31 @@ func (h *Handler) Register(mux *http.ServeMux, auth func(http.Handler) http.Hand
 	mux.Handle("GET /v1/exports/volunteers.csv", auth(http.HandlerFunc(h.volunteers)))
 }
 
-// cellText keeps a free-text cell a sources sent from being read as a
-// formula by the spreadsheet a researcher opens the file in: a cell that
+// cellText keeps free text a source sent from being read as a formula by
+// the spreadsheet the file is opened in (OWASP's advice on CSV injection):
+// line breaks become spaces, so a value is one line, and a value that
 // starts with =, +, -, @, a tab or a carriage return gets a leading
-// apostrophe (OWASP's advice on CSV injection). Codes, ids and numbers
-// never start so, and are written as they are.
+// apostrophe. Codes, ids and numbers never start so, and are written as
+// they are.
 func cellText(s string) string {
+	s = lineBreaks.Replace(s)
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s
+}
+
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ", "\v", " ", "\f", " ", "\u0085", " ", "\u2028", " ", "\u2029", " ")
+
+// listText is a list of free-text items in one cell, joined by ";", each
+// guarded as cellText guards a cell: a spreadsheet set to split on ";" (as
+// many are where "," is the decimal mark) makes every item a cell.
+func listText(items []string) string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = cellText(it)
+	}
+	return strings.Join(out, ";")
 }
 
 // WriteError writes an export's error answer, {"error":{"code","message"}},
@@ -93,7 +109,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSONError(w, status, code, msg)
 }
 
-// authorize lets researchers (and admins) in.
+// authorize lets researchers (and admins) in to the statistics export.
 func authorize(r *http.Request) error {
 	p := hub.PrincipalFrom(r.Context())
 	if err := p.Require(hub.RoleResearcher); err != nil {
@@ -215,8 +231,9 @@ var volunteerColumns = []string{"volunteer_id", "region", "gender", "age_band", 
 	"registered_at", "status", "total_hours", "organizations", "sources"}
 
 func (h *Handler) volunteers(w http.ResponseWriter, r *http.Request) {
-	if err := authorize(r); err != nil {
-		h.fail(w, r, err)
+	scope, err := hub.PrincipalFrom(r.Context()).PeopleScope()
+	if err != nil {
+		h.fail(w, r, hub.Errorf(hub.ErrorCode(err), "the volunteer export is a list of people: it needs an admin API key, or a platform's for its own volunteers; counts of people are in the statistics export"))
 		return
 	}
 	region := ""
@@ -241,7 +258,7 @@ func (h *Handler) volunteers(w http.ResponseWriter, r *http.Request) {
 	}
 	flusher, _ := w.(http.Flusher)
 	n := 0
-	err := h.Volunteers.ExportVolunteers(r.Context(), region, func(v *hub.ExportedVolunteer) error {
+	err = h.Volunteers.ExportVolunteers(r.Context(), region, scope, func(v *hub.ExportedVolunteer) error {
 		if !started {
 			start()
 		}
@@ -250,8 +267,8 @@ func (h *Handler) volunteers(w http.ResponseWriter, r *http.Request) {
 		if v.RegisteredAt != nil {
 			registered = v.RegisteredAt.Format(time.DateOnly)
 		}
-		if err := cw.Write([]string{graph.GlobalID("Volunteer", v.ID), v.RegionCode, string(v.Gender), string(v.AgeBand), cellText(strings.Join(v.Languages, ";")),
-			cellText(strings.Join(v.Skills, ";")), strings.Join(v.Directions, ";"), registered, string(v.Status), hours,
+		if err := cw.Write([]string{graph.GlobalID("Volunteer", v.ID), v.RegionCode, string(v.Gender), string(v.AgeBand), listText(v.Languages),
+			listText(v.Skills), strings.Join(v.Directions, ";"), registered, string(v.Status), hours,
 			strconv.Itoa(v.Organizations), strings.Join(v.Sources, ";")}); err != nil {
 			return err
 		}

@@ -31,7 +31,8 @@ func setup(t *testing.T, volunteers int) *fixture {
 	testutil.LoadDemo(t, db, volunteers)
 	keys := postgres.NewKeyService(db)
 	f := &fixture{db: db, tokens: map[string]string{}, stats: postgres.NewStatisticsService(db)}
-	for _, k := range []*hub.APIKey{{Name: "kimep", Role: hub.RoleResearcher}, {Name: "ministry", Role: hub.RoleDashboard}, {Name: "ops", Role: hub.RoleAdmin}} {
+	for _, k := range []*hub.APIKey{{Name: "kimep", Role: hub.RoleResearcher}, {Name: "ministry", Role: hub.RoleDashboard}, {Name: "ops", Role: hub.RoleAdmin},
+		{Name: "synthetic-push", Role: hub.RolePlatform, Source: "synthetic"}} {
 		token, err := keys.CreateKey(context.Background(), k)
 		if err != nil {
 			t.Fatal(err)
@@ -77,11 +78,16 @@ func (f *fixture) get(t *testing.T, key, path string) (*flushCounter, [][]string
 	return w, recs
 }
 
+// Statistics are for researchers (and admins); the volunteer list is a
+// list of people, for admins and for a platform's own volunteers.
 func TestExportsNeedAResearcherKey(t *testing.T) {
 	t.Parallel()
 	f := setup(t, 0)
-	for _, path := range []string{"/v1/exports/statistics.csv?measures=PROJECTS&groupBy=REGION", "/v1/exports/volunteers.csv"} {
-		for key, want := range map[string]int{"": 401, "ministry": 403, "kimep": 200, "ops": 200, "forged": 401} {
+	for path, roles := range map[string]map[string]int{
+		"/v1/exports/statistics.csv?measures=PROJECTS&groupBy=REGION": {"": 401, "ministry": 403, "kimep": 200, "ops": 200, "forged": 401, "synthetic-push": 403},
+		"/v1/exports/volunteers.csv":                                  {"": 401, "ministry": 403, "kimep": 403, "ops": 200, "forged": 401, "synthetic-push": 200},
+	} {
+		for key, want := range roles {
 			w, _ := f.get(t, key, path)
 			if w.Code != want {
 				t.Errorf("%s with key %q: %d %s, want %d", path, key, w.Code, w.Body, want)
@@ -159,7 +165,7 @@ func TestStatisticsExport(t *testing.T) {
 func TestVolunteerExport(t *testing.T) {
 	t.Parallel()
 	f := setup(t, 12000)
-	w, recs := f.get(t, "kimep", "/v1/exports/volunteers.csv")
+	w, recs := f.get(t, "ops", "/v1/exports/volunteers.csv")
 	if w.Code != 200 {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
@@ -206,27 +212,29 @@ func TestVolunteerExport(t *testing.T) {
 	t.Logf("%d volunteers exported in %d flushes", live, w.flushes)
 
 	// One region only.
-	_, akmola := f.get(t, "kimep", "/v1/exports/volunteers.csv?region=kz-11")
+	_, akmola := f.get(t, "ops", "/v1/exports/volunteers.csv?region=kz-11")
 	for _, rec := range akmola[1:] {
 		if rec[1] != "KZ-11" {
 			t.Fatalf("region filter let %v through", rec)
 		}
 	}
-	if w, _ := f.get(t, "kimep", "/v1/exports/volunteers.csv?region=Almaty"); w.Code != 400 {
+	if w, _ := f.get(t, "ops", "/v1/exports/volunteers.csv?region=Almaty"); w.Code != 400 {
 		t.Fatalf("bad region: %d", w.Code)
 	}
 }
 
-// Free text a source sent cannot run as a spreadsheet formula when a
-// researcher opens the file, and a volunteer without hours has 0 hours.
+// Free text a source sent cannot run as a spreadsheet formula when the
+// file is opened, whether the spreadsheet splits cells on "," or on ";"
+// (every list item is guarded), and no value breaks a line; a volunteer
+// without hours has 0 hours.
 func TestVolunteerExportCells(t *testing.T) {
 	t.Parallel()
 	f := setup(t, 0)
 	v := testutil.Volunteer("csv-1", "KZ-63")
-	v.Volunteer.Skills = []string{`=HYPERLINK("http://example.org","x")`, "first aid"}
-	v.Volunteer.Languages = []string{"kk", "+ru"}
+	v.Volunteer.Skills = []string{`=HYPERLINK("http://example.org","x")`, `+cmd|' /C calc'!A0`, "first\naid", "@SUM(A1)\r\n=1+1"}
+	v.Volunteer.Languages = []string{"kk", "+ru", "-en"}
 	testutil.NewSeeder(t, f.db, "csv-portal").Apply(v)
-	_, recs := f.get(t, "kimep", "/v1/exports/volunteers.csv?region=KZ-63")
+	w, recs := f.get(t, "ops", "/v1/exports/volunteers.csv?region=KZ-63")
 	var row []string
 	for _, rec := range recs[1:] {
 		if strings.Contains(rec[5], "first aid") {
@@ -236,7 +244,40 @@ func TestVolunteerExportCells(t *testing.T) {
 	if row == nil {
 		t.Fatalf("the volunteer is not in the export: %v", recs)
 	}
-	if row[5] != `'=HYPERLINK("http://example.org","x");first aid` || row[4] != "kk;+ru" || row[9] != "0" {
-		t.Errorf("skills %q, languages %q, total_hours %q", row[5], row[4], row[9])
+	want := `'=HYPERLINK("http://example.org","x");'+cmd|' /C calc'!A0;first aid;'@SUM(A1) =1+1`
+	if row[5] != want || row[4] != "kk;'+ru;'-en" || row[9] != "0" {
+		t.Errorf("skills %q (want %q), languages %q, total_hours %q", row[5], want, row[4], row[9])
+	}
+	for i, line := range strings.Split(strings.TrimSuffix(w.Body.String(), "\n"), "\n") {
+		if strings.Count(line, ",") < len(recs[0])-1 || strings.ContainsRune(line, '\r') {
+			t.Fatalf("line %d of the file is a broken record: %q", i+1, line)
+		}
+	}
+}
+
+// A platform's volunteer export holds the volunteers its source reported,
+// with its own participations, memberships and name only.
+func TestVolunteerExportOfAPlatform(t *testing.T) {
+	t.Parallel()
+	f := setup(t, 100)
+	testutil.NewSeeder(t, f.db, "other-portal").Apply(testutil.Volunteer("other-1", "KZ-63"), testutil.Volunteer("other-2", "KZ-11"))
+	_, all := f.get(t, "ops", "/v1/exports/volunteers.csv")
+	w, own := f.get(t, "synthetic-push", "/v1/exports/volunteers.csv")
+	if w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var want int
+	if err := f.db.Pool.QueryRow(context.Background(), `SELECT count(DISTINCT pv.record_id) FROM provenance pv JOIN sources s ON s.id = pv.source_id
+		JOIN volunteers v ON v.id = pv.record_id AND v.deleted_at IS NULL
+		WHERE pv.record_type = 'volunteer' AND pv.deleted_at IS NULL AND s.name = 'synthetic'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	if want == 0 || len(own)-1 != want || len(own) >= len(all) {
+		t.Fatalf("the platform's export has %d rows; it reported %d volunteers, the hub holds %d", len(own)-1, want, len(all)-1)
+	}
+	for _, rec := range own[1:] {
+		if rec[11] != "synthetic" {
+			t.Fatalf("a row names sources %q", rec[11])
+		}
 	}
 }

@@ -85,22 +85,24 @@ func projectOrder(o *ProjectOrder) hub.ProjectOrder {
 	return hub.ProjectOrder{Field: o.Field, Desc: o.Direction != nil && *o.Direction == SortDirectionDesc}
 }
 
-func volunteerFilter(f *VolunteerFilter) (hub.VolunteerFilter, error) {
+// volunteerFilter converts the filter, reading within scope.
+func volunteerFilter(f *VolunteerFilter, scope hub.PeopleScope) (hub.VolunteerFilter, error) {
 	if f == nil {
-		return hub.VolunteerFilter{}, nil
+		return hub.VolunteerFilter{Scope: scope}, nil
 	}
 	orgs, err := parseTypedIDs(f.Organization, typeOrganization)
 	return hub.VolunteerFilter{Regions: upperCodes(f.Region), Directions: upperCodes(f.Direction), Statuses: f.Status, Genders: f.Gender,
-		OrganizationIDs: orgs, Sources: f.Source, RegisteredAt: dateRange(f.RegisteredAt)}, err
+		OrganizationIDs: orgs, Sources: f.Source, RegisteredAt: dateRange(f.RegisteredAt), Scope: scope}, err
 }
 
-func unPlacementFilter(f *UNPlacementFilter) hub.UNPlacementFilter {
+// unPlacementFilter converts the filter, reading within scope.
+func unPlacementFilter(f *UNPlacementFilter, scope hub.PeopleScope) hub.UNPlacementFilter {
 	if f == nil {
-		return hub.UNPlacementFilter{}
+		return hub.UNPlacementFilter{Scope: scope}
 	}
 	return hub.UNPlacementFilter{Countries: upperCodes(f.Country), HostEntities: f.HostEntity, Categories: f.Category,
 		Statuses: f.Status, Sources: f.Source, StartDate: dateRange(f.StartDate), ActiveDuring: dateRange(f.ActiveDuring),
-		Deletion: deletionOf(f.Deletion)}
+		Deletion: deletionOf(f.Deletion), Scope: scope}
 }
 
 func indicatorFilter(f *IndicatorFilter) hub.IndicatorFilter {

@@ -46,6 +46,7 @@ type ResolverRoot interface {
 
 type DirectiveRoot struct {
 	HasRole func(ctx context.Context, obj any, next graphql.Resolver, role hub.Role) (res any, err error)
+	People  func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -297,6 +298,7 @@ type ComplexityRoot struct {
 
 	Statistics struct {
 		AsOf     func(childComplexity int) int
+		Exact    func(childComplexity int) int
 		GroupBy  func(childComplexity int) int
 		Measures func(childComplexity int) int
 		Reported func(childComplexity int) int
@@ -1639,6 +1641,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Statistics.AsOf(childComplexity), true
+	case "Statistics.exact":
+		if e.ComplexityRoot.Statistics.Exact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Statistics.Exact(childComplexity), true
 	case "Statistics.groupBy":
 		if e.ComplexityRoot.Statistics.GroupBy == nil {
 			break
@@ -2091,12 +2099,13 @@ type Query {
   projects(filter: ProjectFilter, orderBy: ProjectOrder, first: Int = 20, after: String): ProjectConnection!
   project(id: ID!): Project
 
-  "Volunteers, public part only, in the order the hub first received them."
-  volunteers(filter: VolunteerFilter, first: Int = 20, after: String): VolunteerConnection!
-  volunteer(id: ID!): Volunteer
+  "Volunteers, public part only, in the order the hub first received them. A list of people: see @people."
+  volunteers(filter: VolunteerFilter, first: Int = 20, after: String): VolunteerConnection @people
+  "One volunteer, public part. A record of a person: see @people."
+  volunteer(id: ID!): Volunteer @people
 
-  "Kazakhstanis serving with the UN Volunteers programme."
-  unPlacements(filter: UNPlacementFilter, first: Int = 20, after: String): UNPlacementConnection!
+  "Kazakhstanis serving with the UN Volunteers programme: each placement is one person's assignment, so this is a list of people (see @people)."
+  unPlacements(filter: UNPlacementFilter, first: Int = 20, after: String): UNPlacementConnection @people
 
   "Figures sources published (reported, not counted by the hub), at most 1000."
   indicators(filter: IndicatorFilter): [Indicator!]!
@@ -2104,11 +2113,16 @@ type Query {
   """
   Figures the hub counts from its records, grouped by up to three dimensions
   (grouped by or filtered on together), with optional subtotals and a grand
-  total. People are counted once however many sources report them. A cell
-  counting 1 to 9 people, and the cells that would let it be worked out, are
-  suppressed (value null, suppressed true) for every role but admin. The
-  figures come from rollups the workers refresh after each batch: asOf says
-  when they were counted. See docs/statistics.md.
+  total. People are counted once however many sources report them. This is
+  where counts of people are published, protected for every role but admin:
+  a cell about 1 to 9 people is suppressed (value null, suppressed true), and
+  so is an empty cell inside one; every other value about people (volunteers,
+  their hours, UN placements, beneficiaries) carries a small noise fixed by
+  the people in the cell, the same in every query (counts ±3 at most), so
+  that no combination of answers gives a suppressed cell away. exact says
+  which kind of figures an answer holds. The figures come from rollups the
+  workers refresh after each batch: asOf says when they were counted. See
+  docs/statistics.md.
   """
   statistics(
     measures: [Measure!]!
@@ -2148,7 +2162,9 @@ type Query {
   Full-text search over projects, organizations and UN placements, in Kazakh
   (Cyrillic or Latin script), Russian or English: word forms, typos and the
   unfinished last word are matched. An empty query lists everything the
-  filter selects. Volunteers are never searchable.
+  filter selects. Volunteers are never searchable. UN placements are records
+  of people: only admin keys search them (types: [UN_PLACEMENT] is FORBIDDEN
+  to anyone else, and the default types leave them out).
   """
   search(
     query: String!
@@ -2162,6 +2178,17 @@ type Query {
 }
 
 """
+The field lists people (volunteers, participations, UN placements): the
+length of such a list is a count of people, so it is for admin keys, and for
+a platform's own records (those its source reported; with their
+participations, memberships and provenance from that source only). Anyone
+else gets null for the field and FORBIDDEN (UNAUTHENTICATED without a key)
+at its path; the rest of the answer comes back. Counts of people are
+published through statistics, protected (docs/statistics.md, SECURITY.md).
+"""
+directive @people on FIELD_DEFINITION
+
+"""
 The field is for API keys with this role (an admin key passes every role).
 Anyone else gets null for the field and a FORBIDDEN error at its path; the
 rest of the answer comes back. On an input field (an argument such as
@@ -2173,11 +2200,11 @@ directive @hasRole(role: Role!) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 
 "The role of an API key."
 enum Role {
-  "Statistics at any granularity, exports."
+  "Statistics and their CSV export; no records of people."
   RESEARCHER
-  "National dashboards."
+  "National dashboards: public records, search and statistics; no records of people."
   DASHBOARD
-  "One source: pushes and reads its own batches and records."
+  "One source: pushes and reads its own batches and records, its own people included."
   PLATFORM
   "Personal data, sources, keys; may do what any role may."
   ADMIN
@@ -2271,7 +2298,7 @@ type Organization implements Node {
   contactEmail: String
   contactPhone: String
   founded: Date
-  "Volunteers as the organization reports it."
+  "Volunteers as the organization reports it (reported, not counted by the hub)."
   volunteerCount: Int
   projects(filter: ProjectFilter, orderBy: ProjectOrder, first: Int = 10, after: String): ProjectConnection!
   "When the record was deleted (by its source, or by a snapshot's sweep); null for a live record. Only admins list deleted records."
@@ -2343,14 +2370,19 @@ type Project implements Node {
   status: ProjectStatus!
   startDate: Date
   endDate: Date
+  "Figures the project's source reported, as reported (not counted by the hub)."
   volunteersNeeded: Int
+  "As reported by the source; the hub's own counts are in statistics."
   volunteersEngaged: Int
+  "As reported by the source; the hub's own counts are in statistics."
   volunteerHours: Float
+  "As reported by the source; the hub's own counts are in statistics."
   beneficiaries: Int
   grant: Grant
   tags: [String!]!
   url: String
-  participations(first: Int = 10, after: String): ParticipationConnection!
+  "Who took part: a list of people (see @people)."
+  participations(first: Int = 10, after: String): ParticipationConnection @people
   "When the record was deleted (by its source, or by a snapshot's sweep); null for a live record. Only admins list deleted records."
   deletedAt: DateTime
   provenance: [Provenance!]!
@@ -2775,7 +2807,7 @@ enum Measure {
   VOLUNTEER_HOURS
   "UN Volunteers assignments of Kazakhstanis."
   UN_PLACEMENTS
-  "People projects report they helped (a published figure per project)."
+  "People projects report they helped (a figure each project reports), protected as people."
   BENEFICIARIES
 }
 
@@ -2822,6 +2854,14 @@ input StatisticsFilter {
 type Statistics {
   "When the figures were counted from the records."
   asOf: DateTime!
+  """
+  True when the figures are the counts themselves (admin keys). False for
+  everyone else: values about people are then protected (small cells
+  suppressed, the others off by a few: counts by at most 3, hours and
+  beneficiaries by at most a tenth of the root of their contributions' sum of
+  squares), so parts need not add up exactly to their totals.
+  """
+  exact: Boolean!
   measures: [Measure!]!
   groupBy: [Dimension!]!
   rows: [StatisticsRow!]!
@@ -3315,6 +3355,8 @@ func (ec *executionContext) childFields_Statistics(ctx context.Context, field gr
 	switch field.Name {
 	case "asOf":
 		return ec.fieldContext_Statistics_asOf(ctx, field)
+	case "exact":
+		return ec.fieldContext_Statistics_exact(ctx, field)
 	case "measures":
 		return ec.fieldContext_Statistics_measures(ctx, field)
 	case "groupBy":
@@ -7087,12 +7129,25 @@ func (ec *executionContext) _Project_participations(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Project().Participations(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.People == nil {
+					var zeroVal *ParticipationConnection
+					return zeroVal, errors.New("directive people is not implemented")
+				}
+				return ec.Directives.People(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ParticipationConnection) graphql.Marshaler {
-			return ec.marshalNParticipationConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐParticipationConnection(ctx, selections, v)
+			return ec.marshalOParticipationConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐParticipationConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_participations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7815,12 +7870,25 @@ func (ec *executionContext) _Query_volunteers(ctx context.Context, field graphql
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Volunteers(ctx, fc.Args["filter"].(*VolunteerFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.People == nil {
+					var zeroVal *VolunteerConnection
+					return zeroVal, errors.New("directive people is not implemented")
+				}
+				return ec.Directives.People(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *VolunteerConnection) graphql.Marshaler {
-			return ec.marshalNVolunteerConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐVolunteerConnection(ctx, selections, v)
+			return ec.marshalOVolunteerConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐVolunteerConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_volunteers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7859,7 +7927,20 @@ func (ec *executionContext) _Query_volunteer(ctx context.Context, field graphql.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Volunteer(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.People == nil {
+					var zeroVal *hub.Volunteer
+					return zeroVal, errors.New("directive people is not implemented")
+				}
+				return ec.Directives.People(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Volunteer) graphql.Marshaler {
 			return ec.marshalOVolunteer2ᚖgithubᚗcomᚋbirgemizᚋhubᚐVolunteer(ctx, selections, v)
 		},
@@ -7903,12 +7984,25 @@ func (ec *executionContext) _Query_unPlacements(ctx context.Context, field graph
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().UnPlacements(ctx, fc.Args["filter"].(*UNPlacementFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.People == nil {
+					var zeroVal *UNPlacementConnection
+					return zeroVal, errors.New("directive people is not implemented")
+				}
+				return ec.Directives.People(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *UNPlacementConnection) graphql.Marshaler {
-			return ec.marshalNUNPlacementConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐUNPlacementConnection(ctx, selections, v)
+			return ec.marshalOUNPlacementConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐUNPlacementConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_unPlacements(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8906,6 +9000,29 @@ func (ec *executionContext) _Statistics_asOf(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Statistics_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Statistics", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Statistics_exact(ctx context.Context, field graphql.CollectedField, obj *hub.Statistics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Statistics_exact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Statistics_exact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Statistics", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Statistics_measures(ctx context.Context, field graphql.CollectedField, obj *hub.Statistics) (ret graphql.Marshaler) {
@@ -13416,7 +13533,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				})
 		case "participations":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_participations(ctx, field, obj)
 				})
@@ -13658,7 +13775,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "volunteers":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_volunteers(ctx, field)
 				})
@@ -13670,7 +13787,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "unPlacements":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unPlacements(ctx, field)
 				})
@@ -14068,6 +14185,11 @@ func (ec *executionContext) _Statistics(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = graphql.MarshalString("Statistics")
 		case "asOf":
 			out.Values[i] = ec._Statistics_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exact":
+			out.Values[i] = ec._Statistics_exact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16212,14 +16334,6 @@ func (ec *executionContext) marshalNUNPlacement2ᚖgithubᚗcomᚋbirgemizᚋhub
 	return ec._UNPlacement(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUNPlacementConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐUNPlacementConnection(ctx context.Context, sel ast.SelectionSet, v *UNPlacementConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "UNPlacementConnection!")
-		return graphql.Null
-	}
-	return ec._UNPlacementConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNUNPlacementEdge2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐUNPlacementEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*UNPlacementEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16250,14 +16364,6 @@ func (ec *executionContext) marshalNVolunteer2ᚖgithubᚗcomᚋbirgemizᚋhub�
 		return graphql.Null
 	}
 	return ec._Volunteer(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNVolunteerConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐVolunteerConnection(ctx context.Context, sel ast.SelectionSet, v *VolunteerConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "VolunteerConnection!")
-		return graphql.Null
-	}
-	return ec._VolunteerConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNVolunteerEdge2ᚕᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐVolunteerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*VolunteerEdge) graphql.Marshaler {
@@ -17062,6 +17168,13 @@ func (ec *executionContext) unmarshalOOrganizationOrder2ᚖgithubᚗcomᚋbirgem
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOParticipationConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐParticipationConnection(ctx context.Context, sel ast.SelectionSet, v *ParticipationConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ParticipationConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPersonalDataAccessConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐPersonalDataAccessConnection(ctx context.Context, sel ast.SelectionSet, v *PersonalDataAccessConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17308,6 +17421,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalOUNPlacementConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐUNPlacementConnection(ctx context.Context, sel ast.SelectionSet, v *UNPlacementConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UNPlacementConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOUNPlacementFilter2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐUNPlacementFilter(ctx context.Context, v any) (*UNPlacementFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -17321,6 +17441,13 @@ func (ec *executionContext) marshalOVolunteer2ᚖgithubᚗcomᚋbirgemizᚋhub�
 		return graphql.Null
 	}
 	return ec._Volunteer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVolunteerConnection2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐVolunteerConnection(ctx context.Context, sel ast.SelectionSet, v *VolunteerConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VolunteerConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOVolunteerFilter2ᚖgithubᚗcomᚋbirgemizᚋhubᚋgraphᚐVolunteerFilter(ctx context.Context, v any) (*VolunteerFilter, error) {

@@ -335,14 +335,16 @@ func TestFirstOutOfRange(t *testing.T) {
 		"Project.participations":   `{ projects(first: 1) { edges { node { participations(first: %d) { totalCount } } } } }`,
 		"Volunteer.participations": `{ volunteers(first: 1) { edges { node { participations(first: %d) { totalCount } } } } }`,
 	}
+	// As an admin: lists of people are for admins (@people).
+	admin := asAdmin(graph.NewHandler(e.r, slog.New(slog.DiscardHandler), graph.HandlerOptions{}))
 	for name, q := range fields {
 		for _, n := range []int{0, -1, 101, 1_000_000} {
-			a := post(t, e.handler, fmt.Sprintf(q, n), nil)
+			a := post(t, admin, fmt.Sprintf(q, n), nil)
 			if !a.only(graph.CodeBadUserInput) || !strings.Contains(a.Errors[0].Message, "first must be between 1 and 100") {
 				t.Errorf("%s(first: %d): %s; want BAD_USER_INPUT", name, n, a)
 			}
 		}
-		if a := post(t, e.handler, fmt.Sprintf(q, 100), nil); len(a.Errors) > 0 {
+		if a := post(t, admin, fmt.Sprintf(q, 100), nil); len(a.Errors) > 0 {
 			t.Errorf("%s(first: 100): %s", name, a)
 		}
 	}
@@ -409,6 +411,7 @@ func TestUndecodableBodyNotEchoed(t *testing.T) {
 		"not JSON":                {`query=` + secret, "not valid JSON (at byte 1)"},
 		"two values":              {`{"query":"{ regions { code } }"} {"iin":"` + secret + `"}`, "more than one JSON value"},
 		"a string":                {`"` + secret + `"`, `must be a JSON object {"query": …, "variables": {…}, "operationName": …}: it is a JSON string`},
+		"null":                    {` null `, `must be a JSON object {"query": …, "variables": {…}, "operationName": …}: it is null`},
 	} {
 		e.counter.Reset()
 		a := serve(t, e.handler, request{body: strings.NewReader(tc.body)})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -109,6 +110,11 @@ type loaders struct {
 	provenance                *loader[recordKey, []*hub.Provenance]
 	personal                  *loader[personalKey, *hub.VolunteerPersonal] // logs each read (personal.go)
 
+	// people is the caller's PeopleScope (the zero scope when it may read
+	// no records of people): every person-level batch reads within it.
+	people     hub.PeopleScope
+	peopleFrom string // the platform's source, whose provenance alone it sees
+
 	refOnce    sync.Once
 	regions    map[string]*hub.Region
 	directions map[string]*hub.Direction
@@ -139,14 +145,19 @@ func (a projectArgs) key(parent int64) pageKey {
 	return pageKey{parent, string(b)}
 }
 
-func newLoaders(r *Resolver, wait time.Duration) *loaders {
+func newLoaders(r *Resolver, wait time.Duration, p hub.Principal) *loaders {
 	l := &loaders{}
+	l.people, _ = p.PeopleScope()
+	if !l.people.All && p.Source != nil {
+		l.peopleFrom = p.Source.Name
+	}
+	scope := l.people
 	// Each batch function primes the next level's loaders for the records
 	// it found (see prefetch.go).
 	l.organization = byID(wait, withPrefetch(r, r.OrganizationService.FindOrganizationsByIDs), func(o *hub.Organization) int64 { return o.ID })
 	l.project = byID(wait, withPrefetch(r, r.ProjectService.FindProjectsByIDs), func(p *hub.Project) int64 { return p.ID })
-	l.volunteer = byID(wait, withPrefetch(r, r.VolunteerService.FindVolunteersByIDs), func(v *hub.Volunteer) int64 { return v.ID })
-	l.unPlacement = byID(wait, withPrefetch(r, r.UNPlacementService.FindUNPlacementsByIDs), func(u *hub.UNPlacement) int64 { return u.ID })
+	l.volunteer = byID(wait, withPrefetch(r, scoped(r.VolunteerService.FindVolunteersByIDs, scope)), func(v *hub.Volunteer) int64 { return v.ID })
+	l.unPlacement = byID(wait, withPrefetch(r, scoped(r.UNPlacementService.FindUNPlacementsByIDs, scope)), func(u *hub.UNPlacement) int64 { return u.ID })
 	l.projectsByOrganization = byPage(wait, func(ctx context.Context, ids []int64, a projectArgs) (map[int64]*hub.Connection[*hub.Project], error) {
 		m, err := r.ProjectService.FindProjectsByOrganizations(ctx, ids, a.Filter, a.Order, a.Page)
 		r.prefetch(ctx, nodesOfPages(m), "edges", "node")
@@ -156,25 +167,25 @@ func newLoaders(r *Resolver, wait time.Duration) *loaders {
 		return r.ProjectService.CountProjectsByOrganizations(ctx, ids, a.Filter)
 	})
 	l.participationsByVolunteer = byPage(wait, func(ctx context.Context, ids []int64, a hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
-		m, err := r.ParticipationService.FindParticipationsByVolunteers(ctx, ids, a)
+		m, err := r.ParticipationService.FindParticipationsByVolunteers(ctx, ids, a, scope)
 		r.prefetch(ctx, nodesOfPages(m), "edges", "node")
 		return m, err
 	})
 	l.participationsByProject = byPage(wait, func(ctx context.Context, ids []int64, a hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
-		m, err := r.ParticipationService.FindParticipationsByProjects(ctx, ids, a)
+		m, err := r.ParticipationService.FindParticipationsByProjects(ctx, ids, a, scope)
 		r.prefetch(ctx, nodesOfPages(m), "edges", "node")
 		return m, err
 	})
-	l.participationCountByVol = byParent(wait, r.ParticipationService.CountParticipationsByVolunteers)
-	l.participationCountByProj = byParent(wait, r.ParticipationService.CountParticipationsByProjects)
-	l.totalHours = byParent(wait, r.VolunteerService.TotalHours)
+	l.participationCountByVol = byParent(wait, scoped(r.ParticipationService.CountParticipationsByVolunteers, scope))
+	l.participationCountByProj = byParent(wait, scoped(r.ParticipationService.CountParticipationsByProjects, scope))
+	l.totalHours = byParent(wait, scoped(r.VolunteerService.TotalHours, scope))
 	l.organizationsByVolunteer = byParent(wait, func(ctx context.Context, ids []int64) (map[int64][]*hub.Organization, error) {
-		m, err := r.OrganizationService.FindOrganizationsForVolunteers(ctx, ids)
+		m, err := r.OrganizationService.FindOrganizationsForVolunteers(ctx, ids, scope)
 		r.prefetch(ctx, flatten(m))
 		return m, err
 	})
 	l.unPlacementsByVolunteer = byParent(wait, func(ctx context.Context, ids []int64) (map[int64][]*hub.UNPlacement, error) {
-		m, err := r.UNPlacementService.FindUNPlacementsByVolunteers(ctx, ids)
+		m, err := r.UNPlacementService.FindUNPlacementsByVolunteers(ctx, ids, scope)
 		r.prefetch(ctx, flatten(m))
 		return m, err
 	})
@@ -185,11 +196,20 @@ func newLoaders(r *Resolver, wait time.Duration) *loaders {
 		}
 		found := make(map[recordKey][]*hub.Provenance, len(keys))
 		for t, ids := range byType {
+			if t.OfPeople() {
+				if err := l.people.Check(); err != nil {
+					return fail[[]*hub.Provenance](len(keys), err)
+				}
+			}
 			m, err := r.ProvenanceService.FindProvenance(ctx, t, ids)
 			if err != nil {
 				return fail[[]*hub.Provenance](len(keys), err)
 			}
 			for id, p := range m {
+				if t.OfPeople() && l.peopleFrom != "" {
+					// A platform sees that its own source reported the record, not who else did.
+					p = slices.DeleteFunc(p, func(pv *hub.Provenance) bool { return pv.Source != l.peopleFrom })
+				}
 				found[recordKey{t, id}] = p
 			}
 		}
@@ -269,6 +289,11 @@ func byPage[A any, V any](wait time.Duration, find func(context.Context, []int64
 	})
 }
 
+// scoped binds a person-level batch call to the caller's PeopleScope.
+func scoped[V any](find func(context.Context, []int64, hub.PeopleScope) (V, error), scope hub.PeopleScope) func(context.Context, []int64) (V, error) {
+	return func(ctx context.Context, ids []int64) (V, error) { return find(ctx, ids, scope) }
+}
+
 // withPrefetch wraps a FindXByIDs so its results prime the next level.
 func withPrefetch[V any](r *Resolver, find func(context.Context, []int64) ([]V, error)) func(context.Context, []int64) ([]V, error) {
 	return func(ctx context.Context, ids []int64) ([]V, error) {
@@ -322,7 +347,7 @@ func (l *loaders) reference(ctx context.Context, r *Resolver) error {
 // WithLoaders returns middleware that gives each request its own loaders.
 func WithLoaders(r *Resolver, wait time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		ctx := context.WithValue(req.Context(), loadersKey{}, newLoaders(r, wait))
+		ctx := context.WithValue(req.Context(), loadersKey{}, newLoaders(r, wait, hub.PrincipalFrom(req.Context())))
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }

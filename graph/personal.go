@@ -18,7 +18,19 @@ import (
 // its resolver runs, asks mayResolve, which reads the same directive.
 
 // directives returns the implementations of the schema's directives.
-func directives() DirectiveRoot { return DirectiveRoot{HasRole: hasRole} }
+func directives() DirectiveRoot { return DirectiveRoot{HasRole: hasRole, People: people} }
+
+// people implements @people: a field that lists people resolves only for a
+// caller with a PeopleScope (an admin, or a platform, whose loaders then
+// read its own records only). Anyone else gets FORBIDDEN (UNAUTHENTICATED
+// without a key) for the field, which is null; the rest of the answer
+// comes back.
+func people(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+	if _, err := hub.PrincipalFrom(ctx).PeopleScope(); err != nil {
+		return nil, err
+	}
+	return next(ctx)
+}
 
 // hasRole implements @hasRole(role:): the field resolves only for a caller
 // whose key has the role (or is admin). Anyone else, anonymous callers
@@ -57,12 +69,17 @@ func requireRole(ctx context.Context, role hub.Role) error {
 	return hub.Errorf(hub.EFORBIDDEN, "%s is for API keys with the role %s; %s", what, role, caller)
 }
 
-// mayResolve reports whether the caller passes the @hasRole of the field f
-// (true for a field without one), so that prefetching never loads, or logs
-// a read of, what the field's resolver would refuse.
+// mayResolve reports whether the caller passes the @people and @hasRole of
+// the field f (true for a field without them), so that prefetching never
+// loads, or logs a read of, what the field's resolver would refuse.
 func mayResolve(ctx context.Context, f graphql.CollectedField) bool {
 	if f.Definition == nil {
 		return false
+	}
+	if f.Definition.Directives.ForName("people") != nil {
+		if _, err := hub.PrincipalFrom(ctx).PeopleScope(); err != nil {
+			return false
+		}
 	}
 	d := f.Definition.Directives.ForName("hasRole")
 	if d == nil {

@@ -124,14 +124,16 @@ func (e *env) accessLog(t *testing.T) []hub.PersonalAccess {
 }
 
 // Every personal field × every role: only an admin key gets the value, and
-// each of its reads leaves exactly one log entry naming the field; anyone
-// else gets FORBIDDEN for the personal field alone, with the rest of the
-// gqlAnswer, and leaves no entry.
+// each of its reads leaves exactly one log entry naming the field. The
+// platform that reported the volunteer (its key or its source's token) gets
+// the public part and FORBIDDEN for the personal field alone; another
+// platform finds no such volunteer; callers who read no records of people
+// get the volunteer refused (@people). None of them leaves an entry.
 func TestPersonal_FieldsByRole(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	f := setupAuth(t, e)
-	e.seed.Apply(personalVolunteer("v1", 1))
+	testutil.SeederFor(t, e.db, f.source).Apply(personalVolunteer("v1", 1))
 	gid := e.volunteerGID(t, "v1")
 	_, dbID, _ := strings.Cut(mustDecode(t, gid), ":")
 
@@ -151,19 +153,31 @@ func TestPersonal_FieldsByRole(t *testing.T) {
 	callers := []struct {
 		name, token string
 		admin       bool
+		refused     string // the code refusing the whole volunteer
 	}{
-		{"anonymous", "", false},
-		{"researcher", f.tokens["kimep"], false},
-		{"dashboard", f.tokens["ministry"], false},
-		{"platform key", f.tokens["akmola-push"], false},
-		{"source token", f.tokens["source"], false},
-		{"admin", f.tokens["ops"], true},
+		{"anonymous", "", false, "UNAUTHENTICATED"},
+		{"researcher", f.tokens["kimep"], false, "FORBIDDEN"},
+		{"dashboard", f.tokens["ministry"], false, "FORBIDDEN"},
+		{"another platform", f.tokens["other-push"], false, "NOT_FOUND"},
+		{"platform key", f.tokens["akmola-push"], false, ""},
+		{"source token", f.tokens["source"], false, ""},
+		{"admin", f.tokens["ops"], true, ""},
 	}
 	for _, field := range fields {
 		for _, c := range callers {
 			before := len(e.accessLog(t))
 			a := e.ask(t, c.token, fmt.Sprintf(`{ volunteer(id: %q) { id ageBand personal { %s } } }`, gid, field.name))
 			log := e.accessLog(t)
+			if c.refused != "" {
+				if len(a.Errors) != 1 || a.Errors[0].Extensions.Code != c.refused || fmt.Sprint(a.Errors[0].Path) != "[volunteer]" ||
+					jsonAt(a.Data, "volunteer") != nil || strings.Contains(a.raw, field.value) {
+					t.Errorf("%s, %s: %s; want %s for the volunteer", c.name, field.name, a.raw, c.refused)
+				}
+				if len(log) != before {
+					t.Errorf("%s, %s: a refused read was logged", c.name, field.name)
+				}
+				continue
+			}
 			if jsonAt(a.Data, "volunteer", "id") != gid || jsonAt(a.Data, "volunteer", "ageBand") != "AGE_25_34" {
 				t.Errorf("%s, %s: the public part is missing: %s", c.name, field.name, a.raw)
 			}
@@ -232,7 +246,9 @@ func TestPersonal_LogNamesTheFieldsOfEachSelection(t *testing.T) {
 
 // A page of 50 volunteers with their personal parts costs one statement
 // for the personal parts, which logs all 50 reads; the count does not grow
-// with the page. A caller who may not see them costs none.
+// with the page. A caller who may not see them costs none: their platform
+// gets the public parts and FORBIDDEN for each personal part, a dashboard
+// the whole list refused.
 func TestStatementCount_VolunteersPersonal(t *testing.T) {
 	t.Parallel()
 	const query = `{ volunteers(first: 50) { edges { node { ageBand personal { fullName iin birthDate } } } } }`
@@ -240,9 +256,11 @@ func TestStatementCount_VolunteersPersonal(t *testing.T) {
 	for _, n := range []int{5, 50} {
 		e := setup(t)
 		f := setupAuth(t, e)
+		e.seed = testutil.SeederFor(t, e.db, f.source)
 		e.seedPersonalVolunteers(n)
-		e.ask(t, f.tokens["ops"], `{ regions { code } }`) // the key's first use is written once; not counted
-		e.ask(t, f.tokens["ministry"], `{ regions { code } }`)
+		for _, k := range []string{"ops", "akmola-push", "ministry"} {
+			e.ask(t, f.tokens[k], `{ regions { code } }`) // the key's first use is written once; not counted
+		}
 
 		e.counter.Reset()
 		a := e.ask(t, f.tokens["ops"], query)
@@ -270,17 +288,28 @@ func TestStatementCount_VolunteersPersonal(t *testing.T) {
 		counts[n] = len(stmts)
 		t.Logf("%d volunteers with personal parts: %d statements:\n%s", n, len(stmts), strings.Join(stmts, "\n---\n"))
 
-		// A dashboard asking the same: FORBIDDEN for each personal part,
-		// the public part served, and nothing read or logged.
+		// Their platform asking the same: FORBIDDEN for each personal
+		// part, the public part served, and nothing read or logged.
 		e.counter.Reset()
-		a = e.ask(t, f.tokens["ministry"], query)
+		a = e.ask(t, f.tokens["akmola-push"], query)
 		for _, s := range e.counter.Statements() {
 			if strings.Contains(s, "volunteer_personal") {
-				t.Errorf("a dashboard's query read personal data: %s", s)
+				t.Errorf("a platform's query read personal data: %s", s)
 			}
 		}
 		if len(a.Errors) != n || a.Errors[0].Extensions.Code != "FORBIDDEN" || jsonAt(a.Data, "volunteers", "edges", n-1, "node", "ageBand") == nil {
-			t.Errorf("dashboard: %d errors: %s", len(a.Errors), a.raw)
+			t.Errorf("platform: %d errors: %s", len(a.Errors), a.raw)
+		}
+		// A dashboard: the list refused, and no volunteer read at all.
+		e.counter.Reset()
+		a = e.ask(t, f.tokens["ministry"], query)
+		for _, s := range e.counter.Statements() {
+			if strings.Contains(s, "volunteers") {
+				t.Errorf("a dashboard's query read volunteers: %s", s)
+			}
+		}
+		if len(a.Errors) != 1 || a.Errors[0].Extensions.Code != "FORBIDDEN" || jsonAt(a.Data, "volunteers") != nil {
+			t.Errorf("dashboard: %s", a.raw)
 		}
 		if log := e.accessLog(t); len(log) != n {
 			t.Errorf("a refused read was logged")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -74,7 +75,8 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 	if !ok {
 		return
 	}
-	fields := selected(ctx, path...)
+	// Nothing the caller may not resolve is loaded ahead of its resolver.
+	fields := slices.DeleteFunc(selected(ctx, path...), func(f graphql.CollectedField) bool { return !mayResolve(ctx, f) })
 	if len(fields) == 0 {
 		return
 	}
@@ -142,7 +144,7 @@ func (r *Resolver) prefetch(ctx context.Context, nodes any, path ...string) {
 				// selection; its personal fields load on their own,
 				// batched by the loader's wait. And only for a caller the
 				// field's @hasRole lets through.
-				if len(path) > 0 && mayResolve(ctx, f) {
+				if len(path) > 0 {
 					jobs = append(jobs, prime(ctx, f, l.personal, personalKeys(ids, personalFields(ctx, f.Selections))))
 				}
 			}

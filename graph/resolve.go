@@ -71,6 +71,11 @@ func orEmpty[V any](list []V, err error) ([]V, error) {
 // node resolves any global id; an id of a record that does not exist (or
 // was deleted) is null, as Relay expects.
 func (r *Resolver) node(ctx context.Context, gid string) (Node, error) {
+	if typ, _, err := parseGlobalID(gid); err == nil && (typ == typeVolunteer || typ == typeParticipation || typ == typeUNPlacement) {
+		if _, err := hub.PrincipalFrom(ctx).PeopleScope(); err != nil {
+			return nil, err // at the field, as nodes puts it at the item
+		}
+	}
 	ns, err := r.nodes(ctx, []string{gid})
 	if err != nil {
 		return nil, err
@@ -81,7 +86,10 @@ func (r *Resolver) node(ctx context.Context, gid string) (Node, error) {
 // nodes resolves global ids in their order, with one query per record type
 // whatever their number: organizations, projects and volunteers through
 // their loaders (prime, so the next level is prefetched too), the other
-// types with one set-based query each.
+// types with one set-based query each. A record of a person that the
+// caller may not read (PeopleScope) is null with FORBIDDEN (or
+// UNAUTHENTICATED) at its place, whether it exists or not; the caller's
+// own platform records resolve, and others' are null as if missing.
 func (r *Resolver) nodes(ctx context.Context, gids []string) ([]Node, error) {
 	type ref struct {
 		typ string
@@ -89,18 +97,28 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]Node, error) {
 	}
 	refs := make([]ref, len(gids))
 	byType := map[string][]int64{}
+	_, peopleErr := hub.PrincipalFrom(ctx).PeopleScope()
+	denied := map[int]bool{}
 	for i, gid := range gids {
 		typ, id, err := parseGlobalID(gid)
 		if err != nil {
 			return nil, err
 		}
 		switch typ {
-		case typeOrganization, typeProject, typeVolunteer, typeParticipation, typeUNPlacement, typeIndicator, typeSource:
+		case typeOrganization, typeProject, typeIndicator, typeSource:
+		case typeVolunteer, typeParticipation, typeUNPlacement:
+			if peopleErr != nil {
+				denied[i] = true
+				continue
+			}
 		default:
 			return nil, hub.Errorf(hub.EINVALID, "%q is not an id this API issued", truncate(gid, 60))
 		}
 		refs[i] = ref{typ, id}
 		byType[typ] = append(byType[typ], id)
+	}
+	for i := range denied {
+		graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), peopleErr)
 	}
 
 	l := loadersFor(ctx)
@@ -115,11 +133,11 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]Node, error) {
 	put := func(typ string) func(int64, Node) { return func(id int64, n Node) { found[ref{typ, id}] = n } }
 	for _, load := range []func() error{
 		func() error {
-			return findNodes(ctx, byType[typeParticipation], r.ParticipationService.FindParticipationsByIDs,
+			return findNodes(ctx, byType[typeParticipation], scoped(r.ParticipationService.FindParticipationsByIDs, l.people),
 				func(p *hub.Participation) int64 { return p.ID }, put(typeParticipation))
 		},
 		func() error {
-			return findNodes(ctx, byType[typeUNPlacement], r.UNPlacementService.FindUNPlacementsByIDs,
+			return findNodes(ctx, byType[typeUNPlacement], scoped(r.UNPlacementService.FindUNPlacementsByIDs, l.people),
 				func(u *hub.UNPlacement) int64 { return u.ID }, put(typeUNPlacement))
 		},
 		func() error {
@@ -144,6 +162,8 @@ func (r *Resolver) nodes(ctx context.Context, gids []string) ([]Node, error) {
 	for i, rf := range refs {
 		var err error
 		switch rf.typ {
+		case "":
+			continue // denied
 		case typeOrganization:
 			out[i], err = nilIfMissing(l.loadOrganization(ctx, rf.id))
 		case typeProject:

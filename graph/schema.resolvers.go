@@ -246,7 +246,7 @@ func (r *queryResolver) Project(ctx context.Context, id string) (*hub.Project, e
 }
 
 func (r *queryResolver) Volunteers(ctx context.Context, filter *VolunteerFilter, first *int, after *string) (*VolunteerConnection, error) {
-	f, err := volunteerFilter(filter)
+	f, err := volunteerFilter(filter, loadersFor(ctx).people)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func (r *queryResolver) Volunteer(ctx context.Context, id string) (*hub.Voluntee
 }
 
 func (r *queryResolver) UnPlacements(ctx context.Context, filter *UNPlacementFilter, first *int, after *string) (*UNPlacementConnection, error) {
-	f := unPlacementFilter(filter)
+	f := unPlacementFilter(filter, loadersFor(ctx).people)
 	conn, err := r.UNPlacementService.FindUNPlacements(ctx, f, page(first, after, hub.DefaultPageSize))
 	if err != nil {
 		return nil, err
@@ -299,7 +299,7 @@ func (r *queryResolver) PersonalDataAccessLog(ctx context.Context, volunteerID *
 }
 
 func (r *queryResolver) Search(ctx context.Context, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) (*SearchResult, error) {
-	q, err := searchQuery(query, types, filter, facets, orderBy, first, after)
+	q, err := searchQuery(query, types, filter, facets, orderBy, first, after, hub.PrincipalFrom(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,10 @@ var searchFacets = map[SearchFacet]search.Facet{
 	SearchFacetYear: search.FacetYear, SearchFacetOrganizationKind: search.FacetOrgKind, SearchFacetType: search.FacetType,
 }
 
-// searchQuery parses the search field's arguments.
-func searchQuery(text string, types []SearchType, filter *SearchFilter, facets []SearchFacet, order *SearchOrder, first *int, after *string) (search.Query, error) {
+// searchQuery parses the search field's arguments for caller. UN
+// placements are records of people: only admins search them; for anyone
+// else they are left out, and FORBIDDEN when asked for by type.
+func searchQuery(text string, types []SearchType, filter *SearchFilter, facets []SearchFacet, order *SearchOrder, first *int, after *string, caller hub.Principal) (search.Query, error) {
 	p := page(first, after, hub.DefaultPageSize)
 	if err := p.Validate(); err != nil {
 		return search.Query{}, err
@@ -42,7 +44,14 @@ func searchQuery(text string, types []SearchType, filter *SearchFilter, facets [
 		q.Offset = off
 	}
 	for _, t := range types {
+		if t == SearchTypeUnPlacement && !caller.IsAdmin() {
+			return q, hub.Errorf(hub.ErrorCode(caller.Require(hub.RoleAdmin)),
+				"types: UN placements are records of people and only admin keys search them; their counts are in statistics (UN_PLACEMENTS)")
+		}
 		q.Types = append(q.Types, searchTypes[t])
+	}
+	if len(q.Types) == 0 && !caller.IsAdmin() {
+		q.Types = []search.DocType{search.TypeProject, search.TypeOrganization}
 	}
 	for _, f := range facets {
 		q.Facets = append(q.Facets, searchFacets[f])

@@ -89,11 +89,18 @@ func (s *OrganizationService) CountOrganizations(ctx context.Context, f hub.Orga
 	return count(ctx, s.db.Pool, "organizations o", w)
 }
 
-// FindOrganizationsForVolunteers returns each volunteer's live organizations, by name.
-func (s *OrganizationService) FindOrganizationsForVolunteers(ctx context.Context, volunteerIDs []int64) (map[int64][]*hub.Organization, error) {
+// FindOrganizationsForVolunteers returns each volunteer's live
+// organizations, by name, through the memberships scope reads (a platform:
+// those its source sent).
+func (s *OrganizationService) FindOrganizationsForVolunteers(ctx context.Context, volunteerIDs []int64, scope hub.PeopleScope) (map[int64][]*hub.Organization, error) {
+	if err := scope.Check(); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Pool.Query(ctx, `
-		SELECT `+orgColumns+`, vo.volunteer_id FROM volunteer_organizations vo JOIN organizations o ON o.id = vo.organization_id
-		WHERE vo.volunteer_id = ANY($1) AND o.deleted_at IS NULL ORDER BY vo.volunteer_id, o.sort_name, o.id`, volunteerIDs)
+		SELECT DISTINCT ON (vo.volunteer_id, o.sort_name, o.id) `+orgColumns+`, vo.volunteer_id
+		FROM volunteer_organizations vo JOIN organizations o ON o.id = vo.organization_id
+		WHERE vo.volunteer_id = ANY($1) AND o.deleted_at IS NULL AND ($2 OR vo.source_id = $3)
+		ORDER BY vo.volunteer_id, o.sort_name, o.id`, volunteerIDs, scope.All, scope.SourceID)
 	if err != nil {
 		return nil, err
 	}

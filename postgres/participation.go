@@ -31,39 +31,59 @@ func scanParticipation(row pgx.Row, extra ...any) (*hub.Participation, error) {
 // Participations list newest first.
 var participationSort = sortSpec{field: "CREATED", expr: "pa.id", typ: "bigint", desc: true}
 
-func liveParticipations() *where {
-	w := &where{}
-	w.add("pa.deleted_at IS NULL")
-	return w
+// liveParticipations selects the live participations scope reads.
+func liveParticipations(scope hub.PeopleScope) (*where, error) {
+	return scopedWhere("pa.deleted_at IS NULL", scope, hub.TypeParticipation, "pa.id")
 }
 
 // FindParticipationsByVolunteers returns each volunteer's first page of participations.
-func (s *ParticipationService) FindParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64, p hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
+func (s *ParticipationService) FindParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64, p hub.Page, scope hub.PeopleScope) (map[int64]*hub.Connection[*hub.Participation], error) {
+	w, err := liveParticipations(scope)
+	if err != nil {
+		return nil, err
+	}
 	return findPagesByParent(ctx, s.db.Pool, "participations pa", participationColumns, "pa.", "volunteer_id", volunteerIDs,
-		liveParticipations(), participationSort, p, scanParticipation, participationID,
+		w, participationSort, p, scanParticipation, participationID,
 		func(p *hub.Participation) int64 { return *p.VolunteerID })
 }
 
 // FindParticipationsByProjects returns each project's first page of participations.
-func (s *ParticipationService) FindParticipationsByProjects(ctx context.Context, projectIDs []int64, p hub.Page) (map[int64]*hub.Connection[*hub.Participation], error) {
+func (s *ParticipationService) FindParticipationsByProjects(ctx context.Context, projectIDs []int64, p hub.Page, scope hub.PeopleScope) (map[int64]*hub.Connection[*hub.Participation], error) {
+	w, err := liveParticipations(scope)
+	if err != nil {
+		return nil, err
+	}
 	return findPagesByParent(ctx, s.db.Pool, "participations pa", participationColumns, "pa.", "project_id", projectIDs,
-		liveParticipations(), participationSort, p, scanParticipation, participationID,
+		w, participationSort, p, scanParticipation, participationID,
 		func(p *hub.Participation) int64 { return *p.ProjectID })
 }
 
 // CountParticipationsByVolunteers returns each volunteer's number of live participations.
-func (s *ParticipationService) CountParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64) (map[int64]int, error) {
-	return countByParent(ctx, s.db.Pool, "participations pa", "pa.volunteer_id", volunteerIDs, liveParticipations())
+func (s *ParticipationService) CountParticipationsByVolunteers(ctx context.Context, volunteerIDs []int64, scope hub.PeopleScope) (map[int64]int, error) {
+	w, err := liveParticipations(scope)
+	if err != nil {
+		return nil, err
+	}
+	return countByParent(ctx, s.db.Pool, "participations pa", "pa.volunteer_id", volunteerIDs, w)
 }
 
 // CountParticipationsByProjects returns each project's number of live participations.
-func (s *ParticipationService) CountParticipationsByProjects(ctx context.Context, projectIDs []int64) (map[int64]int, error) {
-	return countByParent(ctx, s.db.Pool, "participations pa", "pa.project_id", projectIDs, liveParticipations())
+func (s *ParticipationService) CountParticipationsByProjects(ctx context.Context, projectIDs []int64, scope hub.PeopleScope) (map[int64]int, error) {
+	w, err := liveParticipations(scope)
+	if err != nil {
+		return nil, err
+	}
+	return countByParent(ctx, s.db.Pool, "participations pa", "pa.project_id", projectIDs, w)
 }
 
 // FindParticipationsByIDs returns the live participations among ids.
-func (s *ParticipationService) FindParticipationsByIDs(ctx context.Context, ids []int64) ([]*hub.Participation, error) {
-	return findByIDs(ctx, s.db.Pool, "participations pa", participationColumns, "pa.", ids, scanParticipation)
+func (s *ParticipationService) FindParticipationsByIDs(ctx context.Context, ids []int64, scope hub.PeopleScope) ([]*hub.Participation, error) {
+	w, err := liveParticipations(scope)
+	if err != nil {
+		return nil, err
+	}
+	w.add("pa.id = ANY(%s)", ids)
+	return queryAll(ctx, s.db.Pool, "SELECT "+participationColumns+" FROM participations pa WHERE "+w.sql(), w.args, scanParticipation)
 }
 
 func participationID(p *hub.Participation) int64 { return p.ID }

@@ -288,3 +288,24 @@ func deletion(w *where, alias string, d hub.Deletion) {
 		w.add(alias + ".deleted_at IS NULL")
 	}
 }
+
+// scoped adds the condition that scope reads a person-level record of type
+// t whose id is idCol: every one, or those whose live provenance names the
+// scope's source. The zero scope is EFORBIDDEN.
+func scoped(w *where, scope hub.PeopleScope, t hub.RecordType, idCol string) error {
+	if err := scope.Check(); err != nil {
+		return err
+	}
+	if !scope.All {
+		w.add(`EXISTS (SELECT 1 FROM provenance spv WHERE spv.record_type = '`+string(t)+`' AND spv.record_id = `+idCol+`
+			AND spv.source_id = %s AND spv.deleted_at IS NULL)`, scope.SourceID)
+	}
+	return nil
+}
+
+// scopedWhere is a where holding cond (no arguments) and scope's condition.
+func scopedWhere(cond string, scope hub.PeopleScope, t hub.RecordType, idCol string) (*where, error) {
+	w := &where{}
+	w.add(cond)
+	return w, scoped(w, scope, t, idCol)
+}

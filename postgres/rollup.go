@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -99,6 +100,8 @@ func streams(year int) map[hub.Measure]stream {
 type cellAgg struct {
 	value  float64
 	people int
+	key    uint32  // the sum of its people's record keys
+	sumSq  float64 // the sum of the squares of each person's value in it
 }
 
 // lattice counts one measure's cells.
@@ -174,8 +177,9 @@ func (l *lattice) reach(si int, set []int, vals [][]int, i int, codes *[3]int, v
 	}
 }
 
-// endGroup counts the group that just ended once in every cell it reached.
-func (l *lattice) endGroup() {
+// endGroup counts the group that just ended, whose record key is key, once
+// in every cell it reached.
+func (l *lattice) endGroup(key uint32) {
 	for k, v := range l.touched {
 		a := l.cells[k]
 		if a == nil {
@@ -184,6 +188,8 @@ func (l *lattice) endGroup() {
 		}
 		a.value += v
 		a.people++
+		a.key += key
+		a.sumSq += v * v
 	}
 	clear(l.touched)
 }
@@ -203,20 +209,25 @@ func (l *lattice) result() []*hub.Cell {
 		}
 		si := int(k >> 48)
 		set := l.sets[si]
-		c := &hub.Cell{Measure: l.m, Dims: setDims[si], Keys: make([]string, len(set)), Value: a.value}
+		c := &hub.Cell{Measure: l.m, Dims: setDims[si], Keys: make([]string, len(set)), Value: a.value, Key: a.key, SumSq: a.sumSq}
 		for i, d := range set {
 			c.Keys[i] = l.names[d][(k>>(32-16*i))&0xffff]
 		}
-		if l.m.CountsPeople() {
+		switch {
+		case l.m.CountsPeople():
 			c.People = a.people
+		case l.m == hub.MeasureBeneficiaries:
+			c.People = int(math.Round(a.value)) // the beneficiaries are the people
 		}
 		out = append(out, c)
 	}
 	return out
 }
 
-// rollupCells counts measure m's lattice from its stream in tx.
-func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream) ([]*hub.Cell, error) {
+// rollupCells counts measure m's lattice from its stream in tx; each group
+// (person, or project) adds its record key, derived from secret, to the
+// cells it reaches.
+func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secret []byte) ([]*hub.Cell, error) {
 	l := newLattice(m)
 	rows, err := tx.Query(ctx, st.sql)
 	if err != nil {
@@ -233,7 +244,7 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream) ([]*h
 		}
 		if first || !bytes.Equal(raw[0], group) {
 			if !first {
-				l.endGroup()
+				l.endGroup(groupKey(secret, m, group))
 			}
 			group, first = append(group[:0], raw[0]...), false
 		}
@@ -263,7 +274,16 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream) ([]*h
 		return nil, fmt.Errorf("count %s: %w", m, err)
 	}
 	if !first {
-		l.endGroup()
+		l.endGroup(groupKey(secret, m, group))
 	}
 	return l.result(), nil
+}
+
+// groupKey is the record key of a stream's group, for the measures whose
+// cells are perturbed.
+func groupKey(secret []byte, m hub.Measure, group []byte) uint32 {
+	if !m.Protected() {
+		return 0
+	}
+	return hub.RecordKey(secret, m, group)
 }

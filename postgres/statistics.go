@@ -3,9 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -34,7 +32,7 @@ type fact struct {
 	from   string // FROM clause, alias names used below
 	where  string
 	value  string
-	people string // "0" when the measure does not count people
+	people string // "0" when the measure is not about people
 	dims   map[hub.Dimension]dimSQL
 }
 
@@ -141,7 +139,7 @@ func facts(year int) map[hub.Measure]fact {
 		},
 		hub.MeasureBeneficiaries: {
 			from: "projects pr", where: "pr.deleted_at IS NULL AND pr.beneficiaries > 0",
-			value: "sum(pr.beneficiaries)", people: "0", dims: projectDims,
+			value: "sum(pr.beneficiaries)", people: "sum(pr.beneficiaries)", dims: projectDims,
 		},
 	}
 }
@@ -214,9 +212,9 @@ func (s *StatisticsService) LiveCells(ctx context.Context, m hub.Measure, dims [
 	return cells, err
 }
 
-// RebuildStatistics counts every measure's lattice in one snapshot,
-// protects the people measures' cells, writes them as a new build and
-// makes it current, then drops older builds.
+// RebuildStatistics counts every measure's lattice in one snapshot, writes
+// the cells (with the keys and sums of squares their protection needs) as
+// a new build and makes it current, then drops older builds.
 func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupBuild, error) {
 	start := time.Now()
 	build := &hub.RollupBuild{}
@@ -224,18 +222,23 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 	// One snapshot for every count, so that a total always agrees with
 	// its parts even while batches apply.
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&build.AsOf); err != nil {
+		var secret []byte
+		if err := tx.QueryRow(ctx, `SELECT now(), (SELECT secret FROM stat_secret)`).Scan(&build.AsOf, &secret); err != nil {
 			return err
+		}
+		if len(secret) == 0 {
+			return fmt.Errorf("no statistics secret: the database is not migrated")
 		}
 		ss := streams(build.AsOf.Year())
 		for _, m := range hub.Measures {
-			cells, err := rollupCells(ctx, tx, m, ss[m])
+			cells, err := rollupCells(ctx, tx, m, ss[m], secret)
 			if err != nil {
 				return err
 			}
-			if m.CountsPeople() {
-				p, c := hub.Protect(cells)
-				build.Suppressed += p + c
+			for _, c := range cells {
+				if c.Primary() {
+					build.Suppressed++
+				}
 			}
 			all = append(all, cells...)
 		}
@@ -249,10 +252,10 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 		if err := tx.QueryRow(ctx, `INSERT INTO stat_builds (as_of) VALUES ($1) RETURNING id`, build.AsOf).Scan(&build.ID); err != nil {
 			return err
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"stat_cells"}, []string{"build_id", "measure", "dims", "keys", "value", "people", "suppressed"},
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"stat_cells"}, []string{"build_id", "measure", "dims", "keys", "value", "people", "cell_key", "sumsq"},
 			pgx.CopyFromSlice(len(all), func(i int) ([]any, error) {
 				c := all[i]
-				return []any{build.ID, string(c.Measure), dimsKey(c.Dims), c.Keys, c.Value, c.People, c.Suppressed}, nil
+				return []any{build.ID, string(c.Measure), dimsKey(c.Dims), c.Keys, c.Value, c.People, int64(c.Key), c.SumSq}, nil
 			}))
 		if err != nil {
 			return fmt.Errorf("write cells: %w", err)
@@ -301,165 +304,71 @@ func (s *StatisticsService) StatisticsStale(ctx context.Context) (bool, error) {
 }
 
 // RollupCells returns the current build's cells of measure m over
-// exactly dims, with their suppression.
+// exactly dims, as counted: exact values, keys and sums of squares.
 func (s *StatisticsService) RollupCells(ctx context.Context, m hub.Measure, dims []hub.Dimension) ([]*hub.Cell, error) {
 	buildID, _, err := s.currentBuild(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return s.readCells(ctx, buildID, m, dims, nil)
+	r := &hub.CellRead{Measure: m, Dims: dims}
+	sql, args := cellsQuery(buildID, r)
+	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read statistics: %w", err)
+	}
+	return pgx.CollectRows(rows, cellScanner(r))
 }
 
 // Statistics answers q from the current build; with no build yet, it
-// builds one first.
+// builds one first. The domain plans the answer (hub.PlanStatistics): this
+// reads the cells it needs in one round trip and the names of the sources.
 func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuery, reveal bool) (*hub.Statistics, error) {
-	if err := q.Validate(); err != nil {
+	plan, err := hub.PlanStatistics(q, reveal)
+	if err != nil {
 		return nil, err
 	}
 	buildID, asOf, err := s.currentBuild(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &hub.Statistics{AsOf: asOf, Measures: q.Measures, GroupBy: q.GroupBy}
-
-	// The groupings to read: the query's own, then, for subtotals, every
-	// coarser one (each proper subset of groupBy), then the grand total.
-	groupings := [][]hub.Dimension{q.GroupBy}
-	if q.Subtotals {
-		for _, sub := range subsets(q.GroupBy) {
-			if len(sub) > 0 && len(sub) < len(q.GroupBy) {
-				groupings = append(groupings, sub)
-			}
-		}
-	}
-	if (q.Total || q.Subtotals) && len(q.GroupBy) > 0 {
-		groupings = append(groupings, nil)
-	}
-	// With the periods bounded (from, to), a row over all periods (a
-	// subtotal or total without the period's key) would count every
-	// period, not the ones shown; and people in a range of periods are not
-	// the sum of each period's. The rollups hold such a row for one whole
-	// year only: the months of a year add up to the year's cell. Other
-	// ranges have no such rows.
-	ti := timeIndex(q)
-	overRange, rangeYear := ti >= 0 && (q.Filter.From != "" || q.Filter.To != ""), ""
-	if overRange {
-		rangeYear = wholeYear(q.GroupBy[ti], q.Filter.From, q.Filter.To)
-		kept := groupings[:0]
-		for _, g := range groupings {
-			if rangeYear != "" || slices.Contains(g, q.GroupBy[ti]) {
-				kept = append(kept, g)
-			}
-		}
-		groupings = kept
-	}
-	type rowKey = string
-	rows := map[rowKey]*hub.StatisticsRow{}
-	var order []rowKey
-	// Every grouping of every measure, read in one round trip.
 	batch := &pgx.Batch{}
-	var dimsOf [][]hub.Dimension // the cells' dimensions, in the order queued
-	for _, grouping := range groupings {
-		equal := q.Filter.Equal
-		if overRange && !slices.Contains(grouping, q.GroupBy[ti]) {
-			equal = maps.Clone(equal)
-			if equal == nil {
-				equal = map[hub.Dimension]string{}
-			}
-			equal[hub.DimYear] = rangeYear
-		}
-		for _, m := range q.Measures {
-			sql, args, dims := cellsQuery(buildID, m, grouping, equal)
-			batch.Queue(sql, args...)
-			dimsOf = append(dimsOf, dims)
-		}
+	for _, r := range plan.Reads {
+		sql, args := cellsQuery(buildID, r)
+		batch.Queue(sql, args...)
 	}
+	batch.Queue(`SELECT name FROM sources ORDER BY name`)
+	var sources []string
 	// The batch holds its connection until it is closed: read every result
 	// and give the connection back before anything else (reported) asks the
 	// pool for one. Holding it, a few concurrent requests would take every
 	// connection and wait for another one forever.
-	cellsOf := make([][]*hub.Cell, 0, len(dimsOf))
 	if err := func() error {
 		results := s.db.Pool.SendBatch(ctx, batch)
 		defer results.Close()
-		for range groupings {
-			for _, m := range q.Measures {
-				dims := dimsOf[len(cellsOf)]
-				rs, err := results.Query()
-				if err != nil {
-					return fmt.Errorf("read statistics: %w", err)
-				}
-				cells, err := pgx.CollectRows(rs, func(row pgx.CollectableRow) (*hub.Cell, error) {
-					c := &hub.Cell{Measure: m, Dims: dims}
-					return c, row.Scan(&c.Keys, &c.Value, &c.People, &c.Suppressed)
-				})
-				if err != nil {
-					return fmt.Errorf("read statistics: %w", err)
-				}
-				cellsOf = append(cellsOf, cells)
+		for _, r := range plan.Reads {
+			rs, err := results.Query()
+			if err != nil {
+				return fmt.Errorf("read statistics: %w", err)
+			}
+			if r.Cells, err = pgx.CollectRows(rs, cellScanner(r)); err != nil {
+				return fmt.Errorf("read statistics: %w", err)
 			}
 		}
-		return nil
+		rs, err := results.Query()
+		if err != nil {
+			return fmt.Errorf("read sources: %w", err)
+		}
+		sources, err = pgx.CollectRows(rs, pgx.RowTo[string])
+		return err
 	}(); err != nil {
 		return nil, err
 	}
-	next := 0
-	for _, grouping := range groupings {
-		overAll := ti >= 0 && !slices.Contains(grouping, q.GroupBy[ti])
-		for mi := range q.Measures {
-			cells := cellsOf[next]
-			next++
-			for _, c := range cells {
-				keys := make([]*string, len(q.GroupBy))
-				for i, d := range q.GroupBy {
-					if j := slices.Index(c.Dims, d); j >= 0 && !(overAll && i == ti) {
-						keys[i] = &c.Keys[j]
-					}
-				}
-				if !inPeriod(q, keys) {
-					continue
-				}
-				k := rowID(keys)
-				r := rows[k]
-				if r == nil {
-					r = newRow(keys, len(q.Measures))
-					rows[k] = r
-					order = append(order, k)
-				}
-				v := c.Value
-				r.Values[mi] = &v
-				if c.Suppressed && !reveal {
-					r.Values[mi] = nil
-					r.Suppressed = true
-				}
-			}
-		}
+	out, err := plan.Answer(asOf, sources)
+	if err != nil {
+		return nil, err
 	}
-	// Every grouping row exists even when it counts nothing: zeros, and
-	// the periods of a time series without data.
-	for _, k := range fillKeys(q, rows) {
-		if rows[rowID(k)] == nil {
-			r := newRow(k, len(q.Measures))
-			rows[rowID(k)] = r
-			order = append(order, rowID(k))
-		}
-	}
-	for _, k := range order {
-		out.Rows = append(out.Rows, *rows[k])
-	}
-	sortRows(out.Rows)
-	addChanges(q, out.Rows)
 	out.Reported, err = s.reported(ctx, q)
 	return out, err
-}
-
-func newRow(keys []*string, measures int) *hub.StatisticsRow {
-	r := &hub.StatisticsRow{Keys: keys, Values: make([]*float64, measures), Change: make([]*float64, measures)}
-	for i := range r.Values {
-		zero := 0.0
-		r.Values[i] = &zero
-	}
-	return r
 }
 
 // currentBuild returns the current build, building the first one if there
@@ -476,198 +385,30 @@ func (s *StatisticsService) currentBuild(ctx context.Context) (id int64, asOf ti
 	return id, asOf, err
 }
 
-// readCells reads measure m's cells grouped by grouping and fixed by
-// equal: the cells of the dimension set grouping ∪ keys(equal) whose
-// fixed keys match.
-func (s *StatisticsService) readCells(ctx context.Context, buildID int64, m hub.Measure, grouping []hub.Dimension, equal map[hub.Dimension]string) ([]*hub.Cell, error) {
-	sql, args, dims := cellsQuery(buildID, m, grouping, equal)
-	rows, err := s.db.Pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read statistics: %w", err)
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*hub.Cell, error) {
-		c := &hub.Cell{Measure: m, Dims: dims}
-		return c, row.Scan(&c.Keys, &c.Value, &c.People, &c.Suppressed)
-	})
-}
-
-// cellsQuery is the query of readCells, and the dimensions of its cells.
-func cellsQuery(buildID int64, m hub.Measure, grouping []hub.Dimension, equal map[hub.Dimension]string) (string, []any, []hub.Dimension) {
-	var dims []hub.Dimension
-	for _, d := range hub.Dimensions {
-		if _, ok := equal[d]; ok || slices.Contains(grouping, d) {
-			dims = append(dims, d)
-		}
-	}
-	sql := `SELECT keys, value, people, suppressed FROM stat_cells WHERE build_id = $1 AND measure = $2 AND dims = $3`
-	args := []any{buildID, string(m), dimsKey(dims)}
-	for i, d := range dims {
-		if v, ok := equal[d]; ok {
+// cellsQuery is the SELECT of a plan's read: the cells of r.Measure over
+// exactly r.Dims whose fixed keys match, or only the small ones.
+func cellsQuery(buildID int64, r *hub.CellRead) (string, []any) {
+	sql := `SELECT keys, value, people, cell_key, sumsq FROM stat_cells WHERE build_id = $1 AND measure = $2 AND dims = $3`
+	args := []any{buildID, string(r.Measure), dimsKey(r.Dims)}
+	for i, d := range r.Dims {
+		if v, ok := r.Equal[d]; ok {
 			args = append(args, v)
 			sql += fmt.Sprintf(" AND keys[%d] = $%d", i+1, len(args))
 		}
 	}
-	return sql, args, dims
+	if r.Primary {
+		sql += " AND people BETWEEN 1 AND 9"
+	}
+	return sql, args
 }
 
-// wholeYear returns the year that the periods from..to of a YEAR or MONTH
-// grouping cover exactly (2024, or 2024-01 to 2024-12), or "".
-func wholeYear(d hub.Dimension, from, to string) string {
-	switch {
-	case d == hub.DimYear && from != "" && from == to:
-		return from
-	case d == hub.DimMonth && len(from) == 7 && from[:4] == to[:min(4, len(to))] && from[5:] == "01" && to == from[:4]+"-12":
-		return from[:4]
-	}
-	return ""
-}
-
-// timeIndex returns the position of YEAR or MONTH in q.GroupBy, or -1.
-func timeIndex(q hub.StatisticsQuery) int {
-	for i, d := range q.GroupBy {
-		if d == hub.DimYear || d == hub.DimMonth {
-			return i
-		}
-	}
-	return -1
-}
-
-// inPeriod reports whether a row's period (if any) is within From..To.
-func inPeriod(q hub.StatisticsQuery, keys []*string) bool {
-	ti := timeIndex(q)
-	if ti < 0 || keys[ti] == nil {
-		return true
-	}
-	p := *keys[ti]
-	return (q.Filter.From == "" || p >= q.Filter.From) && (q.Filter.To == "" || p <= q.Filter.To)
-}
-
-// fillKeys returns the keys of the rows a complete answer has: for a time
-// series, every period from the first to the last (or From..To) for each
-// combination of the other keys seen; a zero is a row too.
-func fillKeys(q hub.StatisticsQuery, rows map[string]*hub.StatisticsRow) [][]*string {
-	ti := timeIndex(q)
-	if ti < 0 {
-		return nil
-	}
-	from, to := q.Filter.From, q.Filter.To
-	others := map[string][]*string{}
-	for _, r := range rows {
-		if r.Keys[ti] == nil {
-			continue
-		}
-		p := *r.Keys[ti]
-		if q.Filter.From == "" {
-			from = minStr(from, p)
-		}
-		if q.Filter.To == "" {
-			to = maxStr(to, p)
-		}
-		k := slices.Clone(r.Keys)
-		k[ti] = nil
-		others[rowID(k)] = k
-	}
-	if len(others) == 0 && len(q.GroupBy) == 1 {
-		others[""] = []*string{nil} // a series with no data yet: zeros
-	}
-	if from == "" || to == "" {
-		return nil
-	}
-	var out [][]*string
-	for _, p := range hub.Periods(q.GroupBy[ti], from, to) {
-		for _, k := range others {
-			k2 := slices.Clone(k)
-			period := p
-			k2[ti] = &period
-			out = append(out, k2)
-		}
-	}
-	return out
-}
-
-func minStr(a, b string) string {
-	if a == "" || b < a {
-		return b
-	}
-	return a
-}
-
-func maxStr(a, b string) string {
-	if b > a {
-		return b
-	}
-	return a
-}
-
-func rowID(keys []*string) string {
-	var b strings.Builder
-	for _, k := range keys {
-		if k == nil {
-			b.WriteString("\x01")
-		} else {
-			b.WriteString(*k)
-		}
-		b.WriteByte(0)
-	}
-	return b.String()
-}
-
-// sortRows orders rows by their keys, a null key ("all") after the values.
-func sortRows(rows []hub.StatisticsRow) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i].Keys, rows[j].Keys
-		for k := range a {
-			switch {
-			case a[k] == nil && b[k] == nil:
-				continue
-			case a[k] == nil:
-				return false
-			case b[k] == nil:
-				return true
-			case *a[k] != *b[k]:
-				return *a[k] < *b[k]
-			}
-		}
-		return false
-	})
-}
-
-// addChanges sets each time-series row's change from the previous period
-// of the same series (rows are sorted, so it is the row before with the
-// same other keys).
-func addChanges(q hub.StatisticsQuery, rows []hub.StatisticsRow) {
-	ti := timeIndex(q)
-	if ti < 0 {
-		return
-	}
-	prev := map[string]*hub.StatisticsRow{}
-	// Series are ordered by period within each combination of other keys
-	// only if the time key is sorted last; walk in period order instead.
-	idx := make([]int, len(rows))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		ka, kb := rows[idx[a]].Keys[ti], rows[idx[b]].Keys[ti]
-		return ka != nil && (kb == nil || *ka < *kb)
-	})
-	for _, i := range idx {
-		r := &rows[i]
-		if r.Keys[ti] == nil {
-			continue
-		}
-		other := slices.Clone(r.Keys)
-		other[ti] = nil
-		id := rowID(other)
-		if p := prev[id]; p != nil {
-			for m := range r.Values {
-				if r.Values[m] != nil && p.Values[m] != nil {
-					d := *r.Values[m] - *p.Values[m]
-					r.Change[m] = &d
-				}
-			}
-		}
-		prev[id] = r
+func cellScanner(r *hub.CellRead) pgx.RowToFunc[*hub.Cell] {
+	return func(row pgx.CollectableRow) (*hub.Cell, error) {
+		c := &hub.Cell{Measure: r.Measure, Dims: r.Dims}
+		var key int64
+		err := row.Scan(&c.Keys, &c.Value, &c.People, &key, &c.SumSq)
+		c.Key = uint32(key)
+		return c, err
 	}
 }
 
@@ -725,15 +466,4 @@ func (s *StatisticsService) reported(ctx context.Context, q hub.StatisticsQuery)
 		inds = slices.DeleteFunc(inds, func(i *hub.Indicator) bool { return i.RegionCode != "" })
 	}
 	return inds, nil
-}
-
-// subsets returns every subset of dims, keeping their order.
-func subsets(dims []hub.Dimension) [][]hub.Dimension {
-	out := [][]hub.Dimension{{}}
-	for _, d := range dims {
-		for _, s := range out {
-			out = append(out, append(slices.Clone(s), d))
-		}
-	}
-	return out
 }

@@ -110,22 +110,23 @@ func TestStatisticsNeverPublishesSmallCells(t *testing.T) {
 	f := setupStats(t)
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(11, 12))
-	// People behind each cell, from the admin's view, to check against.
-	people := map[string]int{}
-	for _, m := range []hub.Measure{hub.MeasureVolunteers, hub.MeasureVolunteerHours, hub.MeasureUNPlacements} {
+	// The cells as counted, to check against.
+	measures := []hub.Measure{hub.MeasureVolunteers, hub.MeasureVolunteerHours, hub.MeasureUNPlacements, hub.MeasureBeneficiaries}
+	counted := map[string]*hub.Cell{}
+	for _, m := range measures {
 		for _, dims := range postgres.DimensionSets(hub.MeasureDimensions[m]) {
 			cells, err := f.stats.RollupCells(ctx, m, dims)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, c := range cells {
-				people[string(m)+" "+c.ID()] = c.People
+				counted[string(m)+" "+c.ID()] = c
 			}
 		}
 	}
 	suppressedSeen, published := 0, 0
 	for i := 0; i < 300; i++ {
-		m := []hub.Measure{hub.MeasureVolunteers, hub.MeasureVolunteerHours, hub.MeasureUNPlacements}[r.IntN(3)]
+		m := measures[r.IntN(len(measures))]
 		dims := hub.MeasureDimensions[m]
 		set := postgres.DimensionSets(dims)
 		chosen := set[r.IntN(len(set))]
@@ -153,7 +154,11 @@ func TestStatisticsNeverPublishesSmallCells(t *testing.T) {
 				}
 			}
 			id := string(m) + " " + (&hub.Cell{Dims: dimsOf, Keys: keys}).ID()
-			n := people[id]
+			c := counted[id]
+			n := 0
+			if c != nil {
+				n = c.People
+			}
 			if row.Values[0] == nil {
 				suppressedSeen++
 				if !row.Suppressed {
@@ -164,6 +169,13 @@ func TestStatisticsNeverPublishesSmallCells(t *testing.T) {
 			published++
 			if n > 0 && n < hub.MinPublishedPeople {
 				t.Fatalf("query %+v published %s = %v, a cell of %d people", q, id, *row.Values[0], n)
+			}
+			// The same value whatever query shows the cell: its own perturbation.
+			if want := 0.0; c != nil && *row.Values[0] != c.Published() || c == nil && *row.Values[0] != want {
+				t.Fatalf("query %+v published %s = %v; the cell publishes %v", q, id, *row.Values[0], c)
+			}
+			if v := *row.Values[0]; v > 0 && v < hub.MinPublishedPeople && m != hub.MeasureVolunteerHours {
+				t.Fatalf("query %+v published %s = %v people", q, id, v)
 			}
 		}
 	}
@@ -210,8 +222,15 @@ func TestStatisticsAnswers(t *testing.T) {
 	if err := f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM volunteers WHERE deleted_at IS NULL`).Scan(&volunteers); err != nil {
 		t.Fatal(err)
 	}
-	if last.Values[0] == nil || int(*last.Values[0]) != volunteers {
+	// Others see the count perturbed by at most ±3 (disclosure.go); admins see it exact.
+	if last.Values[0] == nil || abs(int(*last.Values[0])-volunteers) > hub.MaxCountNoise {
 		t.Errorf("grand total %s volunteers, the table holds %d", val(last.Values[0]), volunteers)
+	}
+	if exact := f.query(t, q, true); exact.Rows[len(exact.Rows)-1].Values[0] == nil || int(*exact.Rows[len(exact.Rows)-1].Values[0]) != volunteers {
+		t.Errorf("admin's grand total %s volunteers, the table holds %d", val(exact.Rows[len(exact.Rows)-1].Values[0]), volunteers)
+	}
+	if s.Exact || !f.query(t, q, true).Exact {
+		t.Error("Exact should be false for others, true for admins")
 	}
 	regionTotals := 0
 	for _, r := range s.Rows {
@@ -226,12 +245,20 @@ func TestStatisticsAnswers(t *testing.T) {
 	// The admin sees every value; others see suppressed ones as null.
 	q = hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimRegion, hub.DimAgeBand, hub.DimGender}}
 	public, admin := f.query(t, q, false), f.query(t, q, true)
+	adminRows := map[string]hub.StatisticsRow{}
+	for _, r := range admin.Rows {
+		if r.Suppressed {
+			t.Fatalf("admin row %v is hidden", r.Keys)
+		}
+		adminRows[str(r.Keys[0])+str(r.Keys[1])+str(r.Keys[2])] = r
+	}
 	hidden := 0
-	for i, r := range public.Rows {
+	for _, r := range public.Rows {
 		if r.Suppressed {
 			hidden++
-			if admin.Rows[i].Values[0] == nil || admin.Rows[i].Suppressed {
-				t.Fatalf("admin row %v is hidden too", admin.Rows[i].Keys)
+			// A suppressed row counts 1 to 9 people, or none inside a small cell.
+			if a, ok := adminRows[str(r.Keys[0])+str(r.Keys[1])+str(r.Keys[2])]; ok && *a.Values[0] >= hub.MinPublishedPeople {
+				t.Fatalf("row %v of %v people is suppressed", r.Keys, *a.Values[0])
 			}
 		}
 	}
@@ -340,6 +367,13 @@ func TestStatisticsAnswers(t *testing.T) {
 	}
 }
 
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
 func atoi(s string) int {
 	n := 0
 	fmt.Sscan(s, &n)
@@ -407,7 +441,7 @@ func TestStatisticsCountsAPersonOnce(t *testing.T) {
 	b.Apply(recsB...)
 	s := postgres.NewStatisticsService(db)
 	got, err := s.Statistics(context.Background(), hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers},
-		GroupBy: []hub.Dimension{hub.DimSource}, Total: true}, false)
+		GroupBy: []hub.Dimension{hub.DimSource}, Total: true}, true)
 	if err != nil {
 		t.Fatal(err)
 	}

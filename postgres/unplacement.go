@@ -34,9 +34,14 @@ func scanUNPlacement(row pgx.Row, extra ...any) (*hub.UNPlacement, error) {
 	return &u, err
 }
 
-// FindUNPlacementsByIDs returns the live placements among ids.
-func (s *UNPlacementService) FindUNPlacementsByIDs(ctx context.Context, ids []int64) ([]*hub.UNPlacement, error) {
-	return findByIDs(ctx, s.db.reader(ctx), "un_placements u", unPlacementColumns, "u.", ids, scanUNPlacement)
+// FindUNPlacementsByIDs returns the live placements among ids that scope reads.
+func (s *UNPlacementService) FindUNPlacementsByIDs(ctx context.Context, ids []int64, scope hub.PeopleScope) ([]*hub.UNPlacement, error) {
+	w, err := scopedWhere("u.deleted_at IS NULL", scope, hub.TypeUNPlacement, "u.id")
+	if err != nil {
+		return nil, err
+	}
+	w.add("u.id = ANY(%s)", ids)
+	return queryAll(ctx, s.db.reader(ctx), "SELECT "+unPlacementColumns+" FROM un_placements u WHERE "+w.sql(), w.args, scanUNPlacement)
 }
 
 func unPlacementWhere(f hub.UNPlacementFilter) (*where, error) {
@@ -45,6 +50,9 @@ func unPlacementWhere(f hub.UNPlacementFilter) (*where, error) {
 	}
 	w := &where{}
 	deletion(w, "u", f.Deletion)
+	if err := scoped(w, f.Scope, hub.TypeUNPlacement, "u.id"); err != nil {
+		return nil, err
+	}
 	in(w, "u.id", f.IDs)
 	in(w, "u.country", f.Countries)
 	in(w, "u.host_entity", f.HostEntities)
@@ -77,9 +85,15 @@ func (s *UNPlacementService) CountUNPlacements(ctx context.Context, f hub.UNPlac
 	return count(ctx, s.db.Pool, "un_placements u", w)
 }
 
-// FindUNPlacementsByVolunteers returns each volunteer's live placements.
-func (s *UNPlacementService) FindUNPlacementsByVolunteers(ctx context.Context, volunteerIDs []int64) (map[int64][]*hub.UNPlacement, error) {
-	all, err := findByIDsWhere(ctx, s.db.Pool, "un_placements u", unPlacementColumns, "u.volunteer_id = ANY($1) AND u.deleted_at IS NULL ORDER BY u.id", volunteerIDs, scanUNPlacement)
+// FindUNPlacementsByVolunteers returns each volunteer's live placements
+// that scope reads.
+func (s *UNPlacementService) FindUNPlacementsByVolunteers(ctx context.Context, volunteerIDs []int64, scope hub.PeopleScope) (map[int64][]*hub.UNPlacement, error) {
+	w, err := scopedWhere("u.deleted_at IS NULL", scope, hub.TypeUNPlacement, "u.id")
+	if err != nil {
+		return nil, err
+	}
+	w.add("u.volunteer_id = ANY(%s)", volunteerIDs)
+	all, err := queryAll(ctx, s.db.Pool, "SELECT "+unPlacementColumns+" FROM un_placements u WHERE "+w.sql()+" ORDER BY u.id", w.args, scanUNPlacement)
 	if err != nil {
 		return nil, err
 	}

@@ -32,9 +32,14 @@ func scanVolunteer(row pgx.Row, extra ...any) (*hub.Volunteer, error) {
 	return &v, err
 }
 
-// FindVolunteersByIDs returns the live volunteers among ids.
-func (s *VolunteerService) FindVolunteersByIDs(ctx context.Context, ids []int64) ([]*hub.Volunteer, error) {
-	return findByIDs(ctx, s.db.Pool, "volunteers v", volunteerColumns, "v.", ids, scanVolunteer)
+// FindVolunteersByIDs returns the live volunteers among ids that scope reads.
+func (s *VolunteerService) FindVolunteersByIDs(ctx context.Context, ids []int64, scope hub.PeopleScope) ([]*hub.Volunteer, error) {
+	w, err := scopedWhere("v.deleted_at IS NULL", scope, hub.TypeVolunteer, "v.id")
+	if err != nil {
+		return nil, err
+	}
+	w.add("v.id = ANY(%s)", ids)
+	return queryAll(ctx, s.db.Pool, "SELECT "+volunteerColumns+" FROM volunteers v WHERE "+w.sql(), w.args, scanVolunteer)
 }
 
 func volunteerWhere(f hub.VolunteerFilter) (*where, error) {
@@ -43,6 +48,9 @@ func volunteerWhere(f hub.VolunteerFilter) (*where, error) {
 	}
 	w := &where{}
 	w.add("v.deleted_at IS NULL")
+	if err := scoped(w, f.Scope, hub.TypeVolunteer, "v.id"); err != nil {
+		return nil, err
+	}
 	in(w, "v.id", f.IDs)
 	in(w, "v.region_code", f.Regions)
 	overlaps(w, "v.directions", f.Directions)
@@ -77,11 +85,16 @@ func (s *VolunteerService) CountVolunteers(ctx context.Context, f hub.VolunteerF
 	return count(ctx, s.db.Pool, "volunteers v", w)
 }
 
-// TotalHours sums each volunteer's hours over live participations.
-func (s *VolunteerService) TotalHours(ctx context.Context, volunteerIDs []int64) (map[int64]float64, error) {
+// TotalHours sums each volunteer's hours over the live participations
+// scope reads.
+func (s *VolunteerService) TotalHours(ctx context.Context, volunteerIDs []int64, scope hub.PeopleScope) (map[int64]float64, error) {
+	w, err := scopedWhere("pa.deleted_at IS NULL", scope, hub.TypeParticipation, "pa.id")
+	if err != nil {
+		return nil, err
+	}
+	w.add("pa.volunteer_id = ANY(%s)", volunteerIDs)
 	rows, err := s.db.Pool.Query(ctx, `
-		SELECT volunteer_id, coalesce(sum(hours), 0) FROM participations
-		WHERE volunteer_id = ANY($1) AND deleted_at IS NULL GROUP BY 1`, volunteerIDs)
+		SELECT pa.volunteer_id, coalesce(sum(pa.hours), 0) FROM participations pa WHERE `+w.sql()+` GROUP BY 1`, w.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,23 +108,35 @@ func (s *VolunteerService) TotalHours(ctx context.Context, volunteerIDs []int64)
 	return out, err
 }
 
-// ExportVolunteers streams every live volunteer's public part (in region,
-// when not empty), in id order, with their total hours, number of
-// organizations and sources, as rows arrive: nothing is gathered first.
-// Ages are banded as of now; the birth year never leaves the database.
-func (s *VolunteerService) ExportVolunteers(ctx context.Context, region string, fn func(*hub.ExportedVolunteer) error) error {
+// ExportVolunteers streams the public part of every live volunteer scope
+// reads (in region, when not empty), in id order, with their total hours,
+// number of organizations and sources (for a platform, its own
+// participations, memberships and source only), as rows arrive: nothing is
+// gathered first. Ages are banded as of now; the birth year never leaves
+// the database.
+func (s *VolunteerService) ExportVolunteers(ctx context.Context, region string, scope hub.PeopleScope, fn func(*hub.ExportedVolunteer) error) error {
+	w, err := scopedWhere("v.deleted_at IS NULL", scope, hub.TypeVolunteer, "v.id")
+	if err != nil {
+		return err
+	}
+	if region != "" {
+		w.add("v.region_code = %s", region)
+	}
+	all, src := w.arg(scope.All), w.arg(scope.SourceID)
 	year := s.db.Now().Year()
 	rows, err := s.db.Pool.Query(ctx, `
 		SELECT v.id, v.region_code, v.gender, `+ageBandSQL("v.birth_year", year)+`, v.languages, v.skills, v.directions,
 			v.registered_at, v.status,
-			coalesce((SELECT sum(pa.hours) FROM participations pa WHERE pa.volunteer_id = v.id AND pa.deleted_at IS NULL), 0),
-			(SELECT count(*) FROM volunteer_organizations vo JOIN organizations o ON o.id = vo.organization_id AND o.deleted_at IS NULL
-				WHERE vo.volunteer_id = v.id),
+			coalesce((SELECT sum(pa.hours) FROM participations pa WHERE pa.volunteer_id = v.id AND pa.deleted_at IS NULL
+				AND (`+all+` OR pa.source_id = `+src+`)), 0),
+			(SELECT count(DISTINCT o.id) FROM volunteer_organizations vo JOIN organizations o ON o.id = vo.organization_id AND o.deleted_at IS NULL
+				WHERE vo.volunteer_id = v.id AND (`+all+` OR vo.source_id = `+src+`)),
 			ARRAY(SELECT src.name FROM provenance pv JOIN sources src ON src.id = pv.source_id
-				WHERE pv.record_type = 'volunteer' AND pv.record_id = v.id AND pv.deleted_at IS NULL ORDER BY src.name)
+				WHERE pv.record_type = 'volunteer' AND pv.record_id = v.id AND pv.deleted_at IS NULL
+				AND (`+all+` OR pv.source_id = `+src+`) ORDER BY src.name)
 		FROM volunteers v
-		WHERE v.deleted_at IS NULL AND ($1 = '' OR v.region_code = $1)
-		ORDER BY v.id`, region)
+		WHERE `+w.sql()+`
+		ORDER BY v.id`, w.args...)
 	if err != nil {
 		return err
 	}

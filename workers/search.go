@@ -145,7 +145,7 @@ func (ix *Indexer) documents(ctx context.Context, t hub.RecordType, ids []int64)
 		}
 		return out, err
 	case hub.TypeUNPlacement:
-		us, err := ix.UNPlacements.FindUNPlacementsByIDs(ctx, ids)
+		us, err := ix.UNPlacements.FindUNPlacementsByIDs(ctx, ids, hub.AllPeople)
 		for _, u := range us {
 			out[u.ID] = search.FromUNPlacement(u, Version(u.UpdatedAt))
 		}

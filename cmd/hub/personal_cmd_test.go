@@ -116,7 +116,7 @@ func TestPersonalRekeyCommand(t *testing.T) {
 		t.Errorf("admin read after the rotation:\n%s\nwant\n%s", got, want)
 	}
 	got, _ = json.Marshal(ask(dashboard))
-	if !strings.Contains(string(got), `"code":"FORBIDDEN"`) || !strings.Contains(string(got), `"personal":null`) || strings.Contains(string(got), "900203400555") {
+	if !strings.Contains(string(got), `"code":"FORBIDDEN"`) || !strings.Contains(string(got), `"volunteer":null`) || strings.Contains(string(got), "900203400555") {
 		t.Errorf("dashboard read: %s", got)
 	}
 }

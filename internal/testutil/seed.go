@@ -30,6 +30,11 @@ func NewSeeder(tb testing.TB, db *postgres.DB, name string) *Seeder {
 	return &Seeder{tb: tb, batches: postgres.NewBatchService(db), Source: src, at: time.Date(2026, 1, 13, 10, 0, 0, 0, time.UTC)}
 }
 
+// SeederFor returns a Seeder for the existing source src.
+func SeederFor(tb testing.TB, db *postgres.DB, src *hub.Source) *Seeder {
+	return &Seeder{tb: tb, batches: postgres.NewBatchService(db), Source: src, at: time.Date(2026, 1, 13, 10, 0, 0, 0, time.UTC)}
+}
+
 // Apply applies records as one batch and returns its counts.
 func (s *Seeder) Apply(recs ...*hub.FeedRecord) hub.BatchCounts {
 	s.tb.Helper()

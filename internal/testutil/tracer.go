@@ -26,6 +26,22 @@ func (c *StatementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, dat
 // TraceQueryEnd implements pgx.QueryTracer.
 func (c *StatementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// TraceBatchStart implements pgx.BatchTracer: a batch's statements count
+// one each, like any others (they share one round trip).
+func (c *StatementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+// TraceBatchQuery implements pgx.BatchTracer.
+func (c *StatementCounter) TraceBatchQuery(_ context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
+	c.mu.Lock()
+	c.sql = append(c.sql, data.SQL)
+	c.mu.Unlock()
+}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (c *StatementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
 // Reset forgets the statements seen so far.
 func (c *StatementCounter) Reset() {
 	c.mu.Lock()

@@ -1,0 +1,538 @@
+package hub
+
+import (
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MaxStatisticsRows bounds how many rows one grouping of a statistics
+// answer can have: the product of the number of values of each dimension
+// grouped by (every region, direction, …; every period of the range). It
+// depends on the query alone, never on the data, so that a refusal tells
+// nothing about small cells.
+const MaxStatisticsRows = 50_000
+
+// CellRead is one read of rollup cells that a StatisticsPlan needs: the
+// cells of Measure over exactly Dims whose keys match Equal, or only the
+// cells of 1 to 9 people among them (Primary). The store fills Cells.
+type CellRead struct {
+	Measure Measure
+	Dims    []Dimension          // canonical order; empty for the grand total
+	Equal   map[Dimension]string // keys the cells must have
+	Primary bool
+	Cells   []*Cell
+
+	index map[string]*Cell
+}
+
+func (r *CellRead) cell(keys []string) *Cell {
+	if r.index == nil {
+		r.index = make(map[string]*Cell, len(r.Cells))
+		for _, c := range r.Cells {
+			r.index[c.ID()] = c
+		}
+	}
+	return r.index[CellID(r.Dims, keys)]
+}
+
+// StatisticsPlan answers a StatisticsQuery from rollup cells: PlanStatistics
+// lists the reads, the store makes them (filling each CellRead's Cells),
+// and Answer assembles the rows, deciding what every caller but admins
+// sees (disclosure.go). It holds the rules of the answer's shape: which
+// groupings a subtotal adds, which rows a time series has, their order.
+type StatisticsPlan struct {
+	// Reads are the cells the answer is made of, each once.
+	Reads []*CellRead
+
+	q         StatisticsQuery
+	reveal    bool
+	timeDim   Dimension // YEAR or MONTH when q groups by one
+	groupings []*planGrouping
+	ranges    []*CellRead // the time dimension's cells of each measure, for a range open at one end
+}
+
+// planGrouping is the rows of one grouping: q's own, or a coarser one for
+// subtotals and the total.
+type planGrouping struct {
+	dims     []Dimension          // grouped by, in q.GroupBy order
+	equal    map[Dimension]string // keys every cell has (the filter)
+	cellDims []Dimension          // dims and the filter's dimensions, canonical order
+	main     []*CellRead          // per measure of q
+	anc      [][]ancestorRead     // per measure: the small cells of every ancestor set, when protected
+}
+
+type ancestorRead struct {
+	set  AncestorSet
+	read *CellRead
+}
+
+// PlanStatistics validates q and plans its answer; reveal (the admin role)
+// shows exact values and no suppression.
+func PlanStatistics(q StatisticsQuery, reveal bool) (*StatisticsPlan, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	p := &StatisticsPlan{q: q, reveal: reveal}
+	ti := timeIndex(q)
+	if ti >= 0 {
+		p.timeDim = q.GroupBy[ti]
+	}
+	groupings := [][]Dimension{q.GroupBy}
+	if q.Subtotals {
+		for _, sub := range subsetsOf(q.GroupBy) {
+			if len(sub) > 0 && len(sub) < len(q.GroupBy) {
+				groupings = append(groupings, sub)
+			}
+		}
+	}
+	if (q.Total || q.Subtotals) && len(q.GroupBy) > 0 {
+		groupings = append(groupings, nil)
+	}
+	// With the periods bounded (from, to), a row over all periods (a
+	// subtotal or total without the period's key) would count every period,
+	// not the ones shown, and people in a range of periods are not the sum
+	// of each period's. The rollups hold such a row for one whole year only:
+	// the months of a year add up to the year's cell. Other ranges have no
+	// such rows.
+	overRange := ti >= 0 && (q.Filter.From != "" || q.Filter.To != "")
+	rangeYear := ""
+	if overRange {
+		rangeYear = wholeYear(p.timeDim, q.Filter.From, q.Filter.To)
+	}
+	reads := map[string]*CellRead{}
+	read := func(m Measure, dims []Dimension, equal map[Dimension]string, primary bool) *CellRead {
+		var b strings.Builder
+		b.WriteString(string(m) + "/" + CellID(dims, make([]string, len(dims))) + "/")
+		for _, d := range slices.Sorted(maps.Keys(equal)) {
+			b.WriteString(string(d) + "=" + equal[d] + ";")
+		}
+		if primary {
+			b.WriteString("/primary")
+		}
+		k := b.String()
+		if r := reads[k]; r != nil {
+			return r
+		}
+		r := &CellRead{Measure: m, Dims: dims, Equal: equal, Primary: primary}
+		reads[k] = r
+		p.Reads = append(p.Reads, r)
+		return r
+	}
+	for _, dims := range groupings {
+		equal := q.Filter.Equal
+		if overRange && !slices.Contains(dims, p.timeDim) {
+			if rangeYear == "" {
+				continue
+			}
+			equal = maps.Clone(equal)
+			if equal == nil {
+				equal = map[Dimension]string{}
+			}
+			equal[DimYear] = rangeYear
+		}
+		g := &planGrouping{dims: dims, equal: equal}
+		for _, d := range Dimensions {
+			if _, ok := equal[d]; ok || slices.Contains(dims, d) {
+				g.cellDims = append(g.cellDims, d)
+			}
+		}
+		g.anc = make([][]ancestorRead, len(q.Measures))
+		for mi, m := range q.Measures {
+			g.main = append(g.main, read(m, g.cellDims, equal, false))
+			if !m.Protected() || reveal {
+				continue
+			}
+			for _, a := range AncestorSets(g.cellDims) {
+				g.anc[mi] = append(g.anc[mi], ancestorRead{a, read(m, a.Dims, ancestorEqual(a, equal), true)})
+			}
+		}
+		p.groupings = append(p.groupings, g)
+	}
+	if ti >= 0 && (q.Filter.From == "" || q.Filter.To == "") {
+		for _, m := range q.Measures {
+			p.ranges = append(p.ranges, read(m, []Dimension{p.timeDim}, nil, false))
+		}
+	}
+	return p, nil
+}
+
+// ancestorEqual returns the keys equal fixes in the ancestor set a.
+func ancestorEqual(a AncestorSet, equal map[Dimension]string) map[Dimension]string {
+	out := map[Dimension]string{}
+	for _, d := range a.Dims {
+		if d == DimYear && a.YearOfMonth {
+			if m, ok := equal[DimMonth]; ok {
+				out[DimYear] = m[:4]
+			}
+		} else if v, ok := equal[d]; ok {
+			out[d] = v
+		}
+	}
+	return out
+}
+
+// Answer assembles the answer from the cells read; sources are the names
+// of every source (the values of SOURCE). EINVALID when a grouping could
+// have more than MaxStatisticsRows rows.
+func (p *StatisticsPlan) Answer(asOf time.Time, sources []string) (*Statistics, error) {
+	q := p.q
+	out := &Statistics{AsOf: asOf, Measures: q.Measures, GroupBy: q.GroupBy, Exact: p.reveal}
+	periods := p.periods()
+	values := func(d Dimension) []string {
+		if d == p.timeDim {
+			return periods
+		}
+		return DimensionValues(d, sources)
+	}
+	for _, g := range p.groupings {
+		n := 1
+		for _, d := range g.dims {
+			n *= max(1, len(values(d)))
+		}
+		if n > MaxStatisticsRows {
+			return nil, Errorf(EINVALID, "grouping by %s can give up to %d rows, more than the %d one answer may have; fix a dimension with the filter, or bound the periods with from and to",
+				joinStrings(g.dims), n, MaxStatisticsRows)
+		}
+	}
+
+	type row struct {
+		g    *planGrouping
+		keys []*string
+	}
+	rows := map[string]*row{}
+	var order []string
+	for _, g := range p.groupings {
+		add := func(keys []*string) {
+			if !inPeriod(q, keys) {
+				return
+			}
+			id := rowID(keys)
+			if rows[id] == nil {
+				rows[id] = &row{g, keys}
+				order = append(order, id)
+			}
+		}
+		// A row for every cell with a value…
+		for _, r := range g.main {
+			for _, c := range r.Cells {
+				keys := make([]*string, len(q.GroupBy))
+				for i, d := range q.GroupBy {
+					if slices.Contains(g.dims, d) {
+						keys[i] = &c.Keys[slices.Index(c.Dims, d)]
+					}
+				}
+				add(keys)
+			}
+		}
+		// …for every part of a small cell, empty or not, suppressed below…
+		for _, ars := range g.anc {
+			for _, ar := range ars {
+				for _, a := range ar.read.Cells {
+					p.descendants(g, ar.set, a, values, add)
+				}
+			}
+		}
+		// …and for every period of a series, for each combination of the
+		// other keys seen.
+		if ti := slices.Index(g.dims, p.timeDim); p.timeDim != "" && ti >= 0 {
+			qi := slices.Index(q.GroupBy, p.timeDim)
+			others := map[string][]*string{}
+			for _, id := range order {
+				r := rows[id]
+				if r.g != g {
+					continue
+				}
+				k := slices.Clone(r.keys)
+				k[qi] = nil
+				others[rowID(k)] = k
+			}
+			if len(g.dims) == 1 {
+				others = map[string][]*string{"": make([]*string, len(q.GroupBy))}
+			}
+			for _, period := range periods {
+				for _, k := range others {
+					k2 := slices.Clone(k)
+					k2[qi] = &period
+					add(k2)
+				}
+			}
+		}
+	}
+
+	for _, id := range order {
+		r := rows[id]
+		sr := StatisticsRow{Keys: r.keys, Values: make([]*float64, len(q.Measures)), Change: make([]*float64, len(q.Measures))}
+		cellKeys := make([]string, len(r.g.cellDims))
+		for i, d := range r.g.cellDims {
+			if v, ok := r.g.equal[d]; ok {
+				cellKeys[i] = v
+			} else {
+				cellKeys[i] = *r.keys[slices.Index(q.GroupBy, d)]
+			}
+		}
+		for mi := range q.Measures {
+			v, suppressed := p.value(r.g, mi, cellKeys)
+			if suppressed {
+				sr.Suppressed = true
+			} else {
+				sr.Values[mi] = &v
+			}
+		}
+		out.Rows = append(out.Rows, sr)
+	}
+	sortRows(out.Rows)
+	addChanges(q, out.Rows)
+	return out, nil
+}
+
+// value returns what measure mi of grouping g shows for the cell with
+// keys: its value, perturbed unless revealed; suppressed when it counts 1
+// to 9 people, or no one inside a cell that does.
+func (p *StatisticsPlan) value(g *planGrouping, mi int, keys []string) (float64, bool) {
+	protect := p.q.Measures[mi].Protected() && !p.reveal
+	c := g.main[mi].cell(keys)
+	switch {
+	case c != nil && protect && c.Primary():
+		return 0, true
+	case c != nil && protect:
+		return c.Published(), false
+	case c != nil:
+		return c.Value, false
+	}
+	for _, ar := range g.anc[mi] {
+		if ar.read.cell(ar.set.Project(g.cellDims, keys)) != nil {
+			return 0, true
+		}
+	}
+	return 0, false
+}
+
+// descendants adds a row of g for every cell of g's that lies inside the
+// ancestor cell a (of set): a's keys where set has the dimension, the
+// months of a's year, and every value of the other dimensions.
+func (p *StatisticsPlan) descendants(g *planGrouping, set AncestorSet, a *Cell, values func(Dimension) []string, add func([]*string)) {
+	q := p.q
+	choices := make([][]string, len(q.GroupBy))
+	for i, d := range q.GroupBy {
+		switch {
+		case !slices.Contains(g.dims, d):
+			choices[i] = []string{""}
+		case d == DimMonth && set.YearOfMonth:
+			year := a.Keys[slices.Index(a.Dims, DimYear)]
+			for _, m := range values(d) {
+				if strings.HasPrefix(m, year+"-") {
+					choices[i] = append(choices[i], m)
+				}
+			}
+		case slices.Contains(a.Dims, d):
+			choices[i] = []string{a.Keys[slices.Index(a.Dims, d)]}
+		default:
+			choices[i] = values(d)
+		}
+	}
+	keys := make([]*string, len(q.GroupBy))
+	var walk func(i int)
+	walk = func(i int) {
+		if i == len(choices) {
+			add(slices.Clone(keys))
+			return
+		}
+		if !slices.Contains(g.dims, q.GroupBy[i]) {
+			keys[i] = nil
+			walk(i + 1)
+			return
+		}
+		for j := range choices[i] {
+			keys[i] = &choices[i][j]
+			walk(i + 1)
+		}
+	}
+	walk(0)
+}
+
+// periods returns the periods of the answer's series: from..to, an open end
+// taken from the first or last period with data of any of its measures.
+func (p *StatisticsPlan) periods() []string {
+	if p.timeDim == "" {
+		return nil
+	}
+	from, to := p.q.Filter.From, p.q.Filter.To
+	lo, hi := "", ""
+	for _, r := range p.ranges {
+		for _, c := range r.Cells {
+			k := c.Keys[0]
+			if lo == "" || k < lo {
+				lo = k
+			}
+			if k > hi {
+				hi = k
+			}
+		}
+	}
+	if from == "" {
+		from = lo
+	}
+	if to == "" {
+		to = hi
+	}
+	if from == "" || to == "" || from > to {
+		return nil
+	}
+	return Periods(p.timeDim, from, to)
+}
+
+// DimensionValues lists every value of a dimension other than YEAR and
+// MONTH: the regions, directions, genders, age bands and organization
+// kinds the hub knows, every ISO 3166-1 country, and the given sources.
+func DimensionValues(d Dimension, sources []string) []string {
+	switch d {
+	case DimRegion:
+		var out []string
+		for _, r := range Regions() {
+			out = append(out, r.Code)
+		}
+		return out
+	case DimDirection:
+		var out []string
+		for _, x := range Directions() {
+			out = append(out, x.Code)
+		}
+		return out
+	case DimGender:
+		return stringsOf(Genders[:])
+	case DimAgeBand:
+		return stringsOf(AgeBands[:])
+	case DimOrganizationKind:
+		return stringsOf(OrganizationKinds[:])
+	case DimCountry:
+		return countryCodes()
+	case DimSource:
+		return sources
+	}
+	return nil
+}
+
+var countryCodes = sync.OnceValue(func() []string {
+	var out []string
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			if s := string([]rune{a, b}); isCountryCode(s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+})
+
+func stringsOf[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// wholeYear returns the year that the periods from..to of a YEAR or MONTH
+// grouping cover exactly (2024, or 2024-01 to 2024-12), or "".
+func wholeYear(d Dimension, from, to string) string {
+	switch {
+	case d == DimYear && from != "" && from == to:
+		return from
+	case d == DimMonth && len(from) == 7 && from[:4] == to[:min(4, len(to))] && from[5:] == "01" && to == from[:4]+"-12":
+		return from[:4]
+	}
+	return ""
+}
+
+// timeIndex returns the position of YEAR or MONTH in q.GroupBy, or -1.
+func timeIndex(q StatisticsQuery) int {
+	for i, d := range q.GroupBy {
+		if d == DimYear || d == DimMonth {
+			return i
+		}
+	}
+	return -1
+}
+
+// inPeriod reports whether a row's period (if any) is within From..To.
+func inPeriod(q StatisticsQuery, keys []*string) bool {
+	ti := timeIndex(q)
+	if ti < 0 || keys[ti] == nil {
+		return true
+	}
+	p := *keys[ti]
+	return (q.Filter.From == "" || p >= q.Filter.From) && (q.Filter.To == "" || p <= q.Filter.To)
+}
+
+func rowID(keys []*string) string {
+	var b strings.Builder
+	for _, k := range keys {
+		if k == nil {
+			b.WriteString("\x01")
+		} else {
+			b.WriteString(*k)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// sortRows orders rows by their keys, a null key ("all") after the values.
+func sortRows(rows []StatisticsRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i].Keys, rows[j].Keys
+		for k := range a {
+			switch {
+			case a[k] == nil && b[k] == nil:
+				continue
+			case a[k] == nil:
+				return false
+			case b[k] == nil:
+				return true
+			case *a[k] != *b[k]:
+				return *a[k] < *b[k]
+			}
+		}
+		return false
+	})
+}
+
+// addChanges sets each time-series row's change from the previous period
+// of the same series (the same other keys).
+func addChanges(q StatisticsQuery, rows []StatisticsRow) {
+	ti := timeIndex(q)
+	if ti < 0 {
+		return
+	}
+	prev := map[string]*StatisticsRow{}
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ka, kb := rows[idx[a]].Keys[ti], rows[idx[b]].Keys[ti]
+		return ka != nil && (kb == nil || *ka < *kb)
+	})
+	for _, i := range idx {
+		r := &rows[i]
+		if r.Keys[ti] == nil {
+			continue
+		}
+		other := slices.Clone(r.Keys)
+		other[ti] = nil
+		id := rowID(other)
+		if p := prev[id]; p != nil {
+			for m := range r.Values {
+				if r.Values[m] != nil && p.Values[m] != nil {
+					d := *r.Values[m] - *p.Values[m]
+					r.Change[m] = &d
+				}
+			}
+		}
+		prev[id] = r
+	}
+}
