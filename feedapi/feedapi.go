@@ -88,6 +88,13 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		case hub.EINVALID:
 			ae = fail(http.StatusBadRequest, "invalid", "%s", hub.ErrorMessage(err))
 		default:
+			if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+				// The client went away: nobody reads this answer, and it
+				// is not the hub's failure.
+				h.Log.DebugContext(r.Context(), "feed api client went away", "path", r.URL.Path)
+				ae = fail(499, "client_closed_request", "the client closed the request")
+				break
+			}
 			h.Log.ErrorContext(r.Context(), "feed api failed", "path", r.URL.Path, "err", err)
 			ae = fail(http.StatusInternalServerError, "internal", "internal error; the body was not stored, send it again")
 		}
@@ -156,10 +163,16 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, receiptOf(b, nil, false))
 }
 
+// storeTimeout bounds the work of storing a push once its body is read.
+const storeTimeout = 60 * time.Second
+
 // store checks, stores and enqueues a pushed body. Nothing is stored
-// unless the token, the signature and the body all pass.
+// unless the token, the signature and the body all pass. Once the body is
+// read, the push is finished whatever the client does: a client that
+// half-closes its socket after sending (which cancels the request's
+// context) still gets its receipt, and one that is gone finds its batch
+// stored when it retries with the same webhook-id.
 func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, bool, error) {
-	ctx := r.Context()
 	p, err := h.authenticate(w, r)
 	if err != nil {
 		return nil, false, err
@@ -182,6 +195,8 @@ func (h *Handler) store(w http.ResponseWriter, r *http.Request) (*hub.Batch, boo
 	} else if err != nil {
 		return nil, false, fail(http.StatusBadRequest, "invalid", "could not read the body: %v", err)
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
+	defer cancel()
 
 	// The signature covers the body as sent.
 	if err := h.verify(ctx, src, raw, r.Header); err != nil {
@@ -275,30 +290,49 @@ func (h *Handler) verify(ctx context.Context, src *hub.Source, body []byte, head
 	return fail(http.StatusUnauthorized, "bad_signature", `webhook-signature does not match: sign "{webhook-id}.{webhook-timestamp}.{body}" with HMAC-SHA256 and the source's secret, as "v1,<base64>"`)
 }
 
-// decode undoes Content-Encoding, within the decompressed size limit.
+// decode undoes Content-Encoding, within the decompressed size limit. A
+// gzip body is decompressed twice: first into nothing, counting, so that a
+// body that expands past the limit (a few megabytes can hold gigabytes of
+// zeros) is refused having held nothing; then into a buffer of exactly its
+// size. A few such pushes at once cost the hub no memory.
 func (h *Handler) decode(raw []byte, encoding string) ([]byte, error) {
 	switch strings.ToLower(strings.TrimSpace(encoding)) {
 	case "", "identity":
 		return raw, nil
 	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fail(http.StatusBadRequest, "invalid", "Content-Encoding is gzip but the body is not gzip: %v", err)
-		}
 		limit := h.MaxDecompressed
 		if limit == 0 {
 			limit = DefaultMaxDecompressed
 		}
-		body, err := io.ReadAll(io.LimitReader(zr, limit+1))
+		size, err := gunzip(raw, io.Discard, limit)
 		if err != nil {
-			return nil, fail(http.StatusBadRequest, "invalid", "the gzip body is corrupt: %v", err)
+			return nil, err
 		}
-		if int64(len(body)) > limit {
-			return nil, fail(http.StatusRequestEntityTooLarge, "too_large", "the body decompresses to more than %d bytes; split the feed", limit)
+		var body bytes.Buffer
+		body.Grow(int(size))
+		if _, err := gunzip(raw, &body, limit); err != nil {
+			return nil, err
 		}
-		return body, nil
+		return body.Bytes(), nil
 	}
 	return nil, fail(http.StatusUnsupportedMediaType, "unsupported_encoding", "Content-Encoding %q is not supported; use gzip or none", encoding)
+}
+
+// gunzip decompresses raw into w, stopping with a 413 as soon as more than
+// limit bytes come out, and returns how many did.
+func gunzip(raw []byte, w io.Writer, limit int64) (int64, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return 0, fail(http.StatusBadRequest, "invalid", "Content-Encoding is gzip but the body is not gzip: %v", err)
+	}
+	n, err := io.Copy(w, io.LimitReader(zr, limit+1))
+	if err != nil {
+		return n, fail(http.StatusBadRequest, "invalid", "the gzip body is corrupt: %v", err)
+	}
+	if n > limit {
+		return n, fail(http.StatusRequestEntityTooLarge, "too_large", "the body decompresses to more than %d bytes; split the feed", limit)
+	}
+	return n, nil
 }
 
 // classify sets the batch's format from Content-Type, rejects a body that

@@ -1,6 +1,7 @@
 package feedapi_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -8,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,6 +32,7 @@ import (
 
 type env struct {
 	url      string
+	logs     *syncBuffer // what the handler logged
 	db       *postgres.DB
 	sources  *postgres.SourceService
 	enqueued atomic.Int32
@@ -38,8 +43,36 @@ type env struct {
 // is given.
 func setup(t *testing.T, limiter ...*ratelimit.Limiter) *env {
 	t.Helper()
+	return setupWith(t, func(h *feedapi.Handler) {
+		if len(limiter) > 0 {
+			h.Limiter = limiter[0]
+		}
+	})
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// setupWith is setup with the handler changed by configure.
+func setupWith(t *testing.T, configure func(*feedapi.Handler)) *env {
+	t.Helper()
 	db := testutil.NewDB(t)
-	e := &env{db: db, sources: postgres.NewSourceService(db), creds: map[string]*hub.SourceCredentials{}}
+	e := &env{db: db, sources: postgres.NewSourceService(db), creds: map[string]*hub.SourceCredentials{}, logs: &syncBuffer{}}
 	for _, name := range []string{"akmola-portal", "almaty-portal"} {
 		c, err := e.sources.CreateSource(context.Background(), &hub.Source{Name: name, Kind: hub.SourceRegionalPlatform})
 		if err != nil {
@@ -47,11 +80,10 @@ func setup(t *testing.T, limiter ...*ratelimit.Limiter) *env {
 		}
 		e.creds[name] = c
 	}
-	h := &feedapi.Handler{Sources: e.sources, Keys: postgres.NewKeyService(db), Batches: postgres.NewBatchService(db), Log: slog.New(slog.DiscardHandler),
+	h := &feedapi.Handler{Sources: e.sources, Keys: postgres.NewKeyService(db), Batches: postgres.NewBatchService(db),
+		Log:     slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Enqueue: func(context.Context, string) error { e.enqueued.Add(1); return nil }, MaxBody: 4 << 20, MaxDecompressed: 4 << 20}
-	if len(limiter) > 0 {
-		h.Limiter = limiter[0]
-	}
+	configure(h)
 	mux := http.NewServeMux()
 	h.Register(mux)
 	srv := httptest.NewServer(mux)
@@ -424,5 +456,111 @@ func TestRateLimits(t *testing.T) {
 	}
 	if n := e.batches(t); n != 3 {
 		t.Errorf("%d batches stored, want 3", n)
+	}
+}
+
+// A body that decompresses to 256 MiB, over the limit of 64 MiB, is refused
+// having held none of it: four at once allocate a few megabytes between
+// them (mostly the bodies as sent, signed and read), not the limit each,
+// which reading up to the limit would cost.
+func TestGzipBombHoldsNoMemory(t *testing.T) {
+	const limit = 64 << 20
+	e := setupWith(t, func(h *feedapi.Handler) { h.MaxDecompressed = limit })
+	member := gz(make([]byte, 1<<20)) // 1 MiB of zeros, about a kilobyte
+	bomb := bytes.Repeat(member, 256) // gzip members in a row: 256 MiB
+	if len(bomb) > 1<<20 {
+		t.Fatalf("the bomb is %d bytes as sent", len(bomb))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var wg sync.WaitGroup
+	statuses := make([]int, 4)
+	for i := range statuses {
+		wg.Go(func() { statuses[i], _, _ = e.do(t, push{body: bomb, encoding: "gzip"}) })
+	}
+	wg.Wait()
+	runtime.ReadMemStats(&after)
+	for i, st := range statuses {
+		if st != http.StatusRequestEntityTooLarge {
+			t.Fatalf("bomb %d: %d, want 413", i, st)
+		}
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Fatalf("four bombs of %d KiB allocated %d MiB", len(bomb)>>10, alloc>>20)
+	} else {
+		t.Logf("four 256 MiB bombs of %d KiB refused, %.1f MiB allocated in all", len(bomb)>>10, float64(alloc)/(1<<20))
+	}
+	// A body within the limit still arrives whole.
+	if status, body, _ := e.do(t, push{body: gz([]byte(feed)), encoding: "gzip"}); status != http.StatusAccepted {
+		t.Fatalf("a small gzip push: %d %v", status, body)
+	}
+}
+
+// A correct push whose client half-closes its socket once it has sent the
+// request (as some HTTP clients do) is stored and answered 202: the client
+// going away is not a server error, and nothing is logged as one.
+func TestPushFromAClientThatHalfCloses(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	addr := strings.TrimPrefix(e.url, "http://")
+	for i := range 5 {
+		id := fmt.Sprintf("msg_halfclose_%d", i)
+		at := time.Now()
+		wh, err := standardwebhooks.NewWebhook(e.creds["akmola-portal"].Secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, _ := wh.Sign(id, at, []byte(feed))
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST /v1/sources/akmola-portal/batches HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+			"Content-Type: application/x-ndjson\r\nContent-Length: %d\r\nwebhook-id: %s\r\nwebhook-timestamp: %d\r\nwebhook-signature: %s\r\n\r\n%s",
+			addr, e.creds["akmola-portal"].Token, len(feed), id, at.Unix(), sig, feed)
+		if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("push %d: no answer: %v", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("push %d: %d %s, want 202", i, resp.StatusCode, b)
+		}
+	}
+	if n := e.batches(t); n != 5 {
+		t.Fatalf("%d batches stored for 5 pushes", n)
+	}
+	if logs := e.logs.String(); strings.Contains(logs, "level=ERROR") {
+		t.Fatalf("the hub logged an error:\n%s", logs)
+	}
+}
+
+// Another source's batch and a batch that does not exist are the same 404,
+// word for word: a source cannot tell which ids exist.
+func TestReceiptOfAnotherSourceIsAnyMissingBatch(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	status, body, _ := e.do(t, push{source: "almaty-portal"})
+	if status != http.StatusAccepted {
+		t.Fatalf("push: %d %v", status, body)
+	}
+	theirs := body["batch_id"].(string)
+	missing := "0190f3d2-7c4e-7000-8000-000000000000"
+	read := func(id string) (int, string) {
+		req, _ := http.NewRequest("GET", e.url+"/v1/batches/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+e.creds["akmola-portal"].Token)
+		st, b, _ := send(t, req)
+		msg, _ := json.Marshal(b)
+		return st, strings.ReplaceAll(string(msg), id, "ID")
+	}
+	s1, m1 := read(theirs)
+	s2, m2 := read(missing)
+	if s1 != http.StatusNotFound || s1 != s2 || m1 != m2 {
+		t.Fatalf("another source's batch: %d %s; a missing one: %d %s", s1, m1, s2, m2)
 	}
 }

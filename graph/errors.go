@@ -60,6 +60,12 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			// because its context was cancelled.
 			gqlErr.Message = timeout.Error()
 			setCode(gqlErr, CodeTimeout)
+		case isResolverError(err) && errors.Is(err, context.Canceled) && ctx.Err() != nil:
+			// The client went away mid-request: nobody reads this, and it
+			// is not the hub's failure, so it is no error in the logs.
+			log.DebugContext(ctx, "graphql client went away", "path", gqlErr.Path.String())
+			gqlErr.Message = "the request was cancelled"
+			setCode(gqlErr, CodeInternal)
 		case errors.As(err, &hubErr):
 			gqlErr.Message = hubErr.Message
 			setCode(gqlErr, codes[hubErr.Code])

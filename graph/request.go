@@ -82,6 +82,10 @@ func checkParams(body []byte) string {
 		return "batched operations (a JSON array) are not supported: send one operation per request, " +
 			`as a JSON object {"query": …, "variables": {…}}`
 	}
+	if bytes.Equal(bytes.TrimRight(trimmed, " \t\r\n"), []byte("null")) {
+		// json decodes null into the zero parameters without an error.
+		return `the request body must be a JSON object {"query": …, "variables": {…}, "operationName": …}: it is null`
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var p graphql.RawParams
