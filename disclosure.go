@@ -16,7 +16,10 @@ import (
 // Only statistics publish figures about people. Lists of people
 // (volunteers, participations, UN placements) are not for callers without
 // the right to read those records (PeopleScope), so no count of them
-// reaches anyone else. In statistics:
+// reaches anyone else; a count of people that a record reports (a
+// project's volunteers engaged, its beneficiaries, an organization's
+// volunteers) is shown only when it is 0 or at least 10 (PublishedCount).
+// In statistics:
 //
 //  1. Primary suppression. A cell about 1 to 9 people is suppressed: value
 //     null, suppressed true. Zero is published: it discloses no one.
@@ -72,9 +75,21 @@ func (m Measure) Protected() bool {
 	return m == MeasureVolunteers || m == MeasureVolunteerHours || m == MeasureUNPlacements || m == MeasureBeneficiaries
 }
 
+// SmallGroup reports whether n people are too few to publish: 1 to 9.
+func SmallGroup(n int) bool { return n >= 1 && n < MinPublishedPeople }
+
+// PublishedCount returns a count of people a record reports, as every
+// caller but admins sees it: nil when it is 1 to 9.
+func PublishedCount(n *int) *int {
+	if n != nil && SmallGroup(*n) {
+		return nil
+	}
+	return n
+}
+
 // Primary reports whether c counts 1 to 9 people of a protected measure.
 func (c *Cell) Primary() bool {
-	return c.Measure.Protected() && c.People >= 1 && c.People < MinPublishedPeople
+	return c.Measure.Protected() && SmallGroup(c.People)
 }
 
 // CountNoise returns the noise published on a count of n (at least

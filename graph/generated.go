@@ -45,8 +45,10 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
-	HasRole func(ctx context.Context, obj any, next graphql.Resolver, role hub.Role) (res any, err error)
-	People  func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	HasRole     func(ctx context.Context, obj any, next graphql.Resolver, role hub.Role) (res any, err error)
+	People      func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	PeopleCount func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	PeopleHours func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -2189,6 +2191,21 @@ published through statistics, protected (docs/statistics.md, SECURITY.md).
 directive @people on FIELD_DEFINITION
 
 """
+A count of people that a record carries as its source reported it (a
+project's volunteers engaged or beneficiaries, an organization's
+volunteers). 0 and 10 or more are shown as reported; 1 to 9 is null for
+every role but admin, as in statistics: no answer publishes a count of 1 to
+9 people (SECURITY.md).
+"""
+directive @peopleCount on FIELD_DEFINITION
+
+"""
+Hours a project reports: null for every role but admin when the project
+reports 1 to 9 volunteers engaged, whose hours they are.
+"""
+directive @peopleHours on FIELD_DEFINITION
+
+"""
 The field is for API keys with this role (an admin key passes every role).
 Anyone else gets null for the field and a FORBIDDEN error at its path; the
 rest of the answer comes back. On an input field (an argument such as
@@ -2298,8 +2315,8 @@ type Organization implements Node {
   contactEmail: String
   contactPhone: String
   founded: Date
-  "Volunteers as the organization reports it (reported, not counted by the hub)."
-  volunteerCount: Int
+  "Volunteers as the organization reports it (reported, not counted by the hub). 1 to 9 shows as null (@peopleCount)."
+  volunteerCount: Int @peopleCount
   projects(filter: ProjectFilter, orderBy: ProjectOrder, first: Int = 10, after: String): ProjectConnection!
   "When the record was deleted (by its source, or by a snapshot's sweep); null for a live record. Only admins list deleted records."
   deletedAt: DateTime
@@ -2372,12 +2389,12 @@ type Project implements Node {
   endDate: Date
   "Figures the project's source reported, as reported (not counted by the hub)."
   volunteersNeeded: Int
-  "As reported by the source; the hub's own counts are in statistics."
-  volunteersEngaged: Int
-  "As reported by the source; the hub's own counts are in statistics."
-  volunteerHours: Float
-  "As reported by the source; the hub's own counts are in statistics."
-  beneficiaries: Int
+  "As reported by the source; the hub's own counts are in statistics. 1 to 9 shows as null (@peopleCount)."
+  volunteersEngaged: Int @peopleCount
+  "As reported by the source; the hub's own counts are in statistics. Null when 1 to 9 volunteers are engaged (@peopleHours)."
+  volunteerHours: Float @peopleHours
+  "As reported by the source; the hub's own counts are in statistics. 1 to 9 shows as null (@peopleCount)."
+  beneficiaries: Int @peopleCount
   grant: Grant
   tags: [String!]!
   url: String
@@ -5629,7 +5646,20 @@ func (ec *executionContext) _Organization_volunteerCount(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.VolunteerCount, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.PeopleCount == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive peopleCount is not implemented")
+				}
+				return ec.Directives.PeopleCount(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -6981,7 +7011,20 @@ func (ec *executionContext) _Project_volunteersEngaged(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.VolunteersEngaged, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.PeopleCount == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive peopleCount is not implemented")
+				}
+				return ec.Directives.PeopleCount(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -7004,7 +7047,20 @@ func (ec *executionContext) _Project_volunteerHours(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.VolunteerHours, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.PeopleHours == nil {
+					var zeroVal *float64
+					return zeroVal, errors.New("directive peopleHours is not implemented")
+				}
+				return ec.Directives.PeopleHours(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -7027,7 +7083,20 @@ func (ec *executionContext) _Project_beneficiaries(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Beneficiaries, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.PeopleCount == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive peopleCount is not implemented")
+				}
+				return ec.Directives.PeopleCount(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},

@@ -18,7 +18,28 @@ import (
 // its resolver runs, asks mayResolve, which reads the same directive.
 
 // directives returns the implementations of the schema's directives.
-func directives() DirectiveRoot { return DirectiveRoot{HasRole: hasRole, People: people} }
+func directives() DirectiveRoot {
+	return DirectiveRoot{HasRole: hasRole, People: people, PeopleCount: peopleCount, PeopleHours: peopleHours}
+}
+
+// peopleCount implements @peopleCount: a count of people a record reports
+// reaches everyone but admins only when it is 0 or at least 10.
+func peopleCount(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+	v, err := next(ctx)
+	if n, ok := v.(*int); ok && err == nil && !hub.PrincipalFrom(ctx).IsAdmin() {
+		return hub.PublishedCount(n), nil
+	}
+	return v, err
+}
+
+// peopleHours implements @peopleHours: the hours a project reports are
+// null for everyone but admins when it reports 1 to 9 volunteers engaged.
+func peopleHours(ctx context.Context, obj any, next graphql.Resolver) (any, error) {
+	if p, ok := obj.(*hub.Project); ok && p.VolunteersEngaged != nil && hub.SmallGroup(*p.VolunteersEngaged) && !hub.PrincipalFrom(ctx).IsAdmin() {
+		return nil, nil
+	}
+	return next(ctx)
+}
 
 // people implements @people: a field that lists people resolves only for a
 // caller with a PeopleScope (an admin, or a platform, whose loaders then
