@@ -21,29 +21,39 @@ import (
 // volunteers) is shown only when it is 0 or at least 10 (PublishedCount).
 // In statistics:
 //
-//  1. Primary suppression. A cell about 1 to 9 people is suppressed: value
-//     null, suppressed true. Zero is published: it discloses no one.
+//  1. Suppression. A cell about 1 to 9 people is suppressed: value null,
+//     suppressed true. So is a cell of 10 to 14 whose perturbed count
+//     (below) would be under 10: where the line falls is itself perturbed,
+//     so "suppressed" does not tell 9 from 10, nor "published" 10 from 15.
+//     Zero is published: it discloses no one.
 //  2. Cell-key perturbation, the method of the Australian Bureau of
 //     Statistics' TableBuilder and of the ONS for Census 2021. Each person
-//     has a secret random record key; a cell's key is the sum of its
-//     people's keys (mod 2^32), and the noise added to the cell is a
-//     function of that key and the cell's size. The same people always give
+//     has a secret random record key (a project, for its beneficiaries); a
+//     cell's key is the sum of its people's keys (mod 2^32), and the noise
+//     added to the cell is a function of that key. The same people always give
 //     the same noise, so asking again, in another grouping or through a
 //     filter, shows the same value and nothing averages out; two cells that
 //     differ by anyone get independent noise, so a difference of published
 //     cells is the difference of the true ones plus noise. A suppressed cell
 //     worked out from totals and the cells beside it is therefore known only
-//     to within the noise of every published cell used, never exactly. Counts
-//     move by at most MaxCountNoise (and never below 10); hours and
-//     beneficiaries by at most MagnitudeShare of the root of their
-//     contributions' sum of squares, which is at least the largest single
-//     contribution, so no one person's share is given away either.
-//  3. Subgroups of a small group. A cell that counts no one is suppressed
-//     too when it lies inside a cell of 1 to 9 people (an ancestor: the cell
-//     with fewer dimensions, or a month's year). Otherwise which parts of a
-//     small group are empty would be published, and with them a lower bound
-//     of 1 on each of the others: nine non-empty months of a suppressed year
-//     would mean one person in each.
+//     to within the noise of every published cell used, never exactly.
+//     Counts of people (volunteers, UN placements, beneficiaries) move by
+//     at most MaxCountNoise and are never published below 10; hours by at
+//     most MagnitudeShare of the root of their contributions' sum of
+//     squares, which is at least the largest single contribution, so no one
+//     person's share is given away either.
+//  3. Empty cells. A cell that counts no one is suppressed too when it lies
+//     inside a suppressed cell (an ancestor: the cell with fewer
+//     dimensions, or a month's year): otherwise which parts of a small
+//     group are empty would be published, and with them a lower bound of 1
+//     on each of the others (nine non-empty months of a suppressed year of
+//     at most 9 would mean one person in each). And a secret, fixed tenth
+//     of all other empty cells (EmptyShare) is suppressed as well, so that
+//     "suppressed" never proves that anyone is there: a suppressed cell
+//     means "fewer than 10, possibly none". Without it, the suppressed cells
+//     and the exact zeros together let an attacker rebuild the records
+//     themselves where the data is thin, as the US Census Bureau showed of
+//     its own 2010 tables.
 //
 // Every rule looks at a cell and its ancestors only, never at which query
 // asked, so every answer is a slice of one consistent set of published
@@ -55,17 +65,35 @@ import (
 const MinPublishedPeople = 10
 
 // MaxCountNoise bounds the noise on a published count of people.
-const MaxCountNoise = 3
+const MaxCountNoise = 5
 
-// MagnitudeShare bounds the noise on published hours and beneficiaries: a
-// fraction of the root of the sum of the squares of the cell's
-// contributions (each person's hours, each project's beneficiaries).
+// MaxSuppressedPeople is the most people a suppressed cell may count: a
+// count of 14 with noise −5 is not published.
+const MaxSuppressedPeople = MinPublishedPeople - 1 + MaxCountNoise
+
+// MagnitudeShare bounds the noise on published hours: a fraction of the
+// root of the sum of the squares of the cell's contributions (each
+// person's hours in it).
 const MagnitudeShare = 0.1
 
-// countNoise is the distribution of the noise on a count of 13 or more:
-// −3 to +3, mean 0, variance 1.4. Noise that would publish a count below 10
-// (for counts of 10 to 12) is no noise instead.
-var countNoise = [2*MaxCountNoise + 1]float64{0.02, 0.08, 0.20, 0.40, 0.20, 0.08, 0.02}
+// EmptyShare is the share of empty cells (outside any suppressed cell)
+// that every caller but admins sees suppressed, chosen per cell by a
+// secret hash (EmptySuppressed).
+const EmptyShare = 0.1
+
+// EmptySuppressed reports whether the empty cell id of measure m is among
+// the EmptyShare suppressed ones: always the same for the same cell and
+// secret, unpredictable without the secret.
+func EmptySuppressed(secret []byte, m Measure, id string) bool {
+	return float64(RecordKey(secret, m, []byte("empty:"+id))) < EmptyShare*(1<<32)
+}
+
+// countNoise is the distribution of the noise on a count: −5 to +5, mean
+// 0, standard deviation 1.3, more than ±2 in 5.6% of cells, ±5 in 0.4%;
+// the same for every count. The thin, long tails matter: an attacker knows
+// a published count only to within ±5, while dashboards see it within ±2
+// nearly always.
+var countNoise = [2*MaxCountNoise + 1]float64{0.002, 0.006, 0.02, 0.08, 0.20, 0.384, 0.20, 0.08, 0.02, 0.006, 0.002}
 
 // Protected reports whether m's cells are about people, and so are
 // suppressed below MinPublishedPeople and perturbed for every role but
@@ -92,54 +120,52 @@ func (c *Cell) Primary() bool {
 	return c.Measure.Protected() && SmallGroup(c.People)
 }
 
-// CountNoise returns the noise published on a count of n (at least
-// MinPublishedPeople) whose cell key is key: always the same for the same
-// n and key, in −MaxCountNoise…+MaxCountNoise, and never bringing the
-// count below MinPublishedPeople.
-func CountNoise(n int, key uint32) int {
-	p := countNoise
-	for e := -MaxCountNoise; e < MinPublishedPeople-n && e <= MaxCountNoise; e++ {
-		p[MaxCountNoise] += p[e+MaxCountNoise]
-		p[e+MaxCountNoise] = 0
-	}
+// CountNoise returns the noise on a count whose cell key is key: always
+// the same for the same key, in −MaxCountNoise…+MaxCountNoise.
+func CountNoise(key uint32) int {
 	u := float64(key) / (1 << 32)
 	acc := 0.0
-	for i, pi := range p {
-		if acc += pi; u < acc {
+	for i, p := range countNoise {
+		if acc += p; u < acc {
 			return i - MaxCountNoise
 		}
 	}
 	return MaxCountNoise
 }
 
-// CountNoiseSupport returns the noises CountNoise can give a count of n:
-// what an attacker knows of the noise on a published count.
-func CountNoiseSupport(n int) (lo, hi int) {
-	return max(-MaxCountNoise, MinPublishedPeople-n), MaxCountNoise
-}
-
-// MagnitudeNoise returns the noise published on a sum (hours,
-// beneficiaries) whose contributions' squares sum to sumSq and whose cell
-// key is key: uniform in ±MagnitudeShare·√sumSq, fixed by the key.
+// MagnitudeNoise returns the noise published on a sum of hours whose
+// contributions' squares sum to sumSq and whose cell key is key: uniform
+// in ±MagnitudeShare·√sumSq, fixed by the key.
 func MagnitudeNoise(sumSq float64, key uint32) float64 {
 	u := (float64(key) + 0.5) / (1 << 32)
 	return MagnitudeShare * math.Sqrt(sumSq) * (2*u - 1)
 }
 
-// Published returns the value c shows to every caller but admins, when it
-// is not suppressed: its value perturbed by its key (protected measures),
-// or its value.
-func (c *Cell) Published() float64 {
+// Perturbed returns c's value as every caller but admins may see it: its
+// value perturbed by its key (protected measures), or its value.
+func (c *Cell) Perturbed() float64 {
 	switch c.Measure {
-	case MeasureVolunteers, MeasureUNPlacements:
-		n := int(math.Round(c.Value))
-		return float64(n + CountNoise(n, c.Key))
+	case MeasureVolunteers, MeasureUNPlacements, MeasureBeneficiaries:
+		return math.Round(c.Value) + float64(CountNoise(c.Key))
 	case MeasureVolunteerHours:
 		return math.Max(0, math.Round(c.Value+MagnitudeNoise(c.SumSq, c.Key)))
-	case MeasureBeneficiaries:
-		return math.Max(MinPublishedPeople, math.Round(c.Value+MagnitudeNoise(c.SumSq, c.Key)))
 	}
 	return c.Value
+}
+
+// Suppressed reports whether c is withheld from every caller but admins:
+// a cell of 1 to 9 people, or a count of people whose perturbed value is
+// under 10 (of 10 to 14 people, or beneficiaries).
+func (c *Cell) Suppressed() bool {
+	switch {
+	case !c.Measure.Protected() || c.People == 0:
+		return false
+	case SmallGroup(c.People):
+		return true
+	case c.Measure == MeasureVolunteerHours:
+		return false // hours are not a count of people
+	}
+	return c.Perturbed() < MinPublishedPeople
 }
 
 // Cell is one cell of a measure's lattice: the people (or records) whose
@@ -157,7 +183,7 @@ type Cell struct {
 	// Key is the cell key: the sum of its people's record keys, mod 2^32.
 	Key uint32
 	// SumSq is the sum of the squares of the cell's contributions to Value
-	// (a person's hours in it, a project's beneficiaries).
+	// (each person's hours in it).
 	SumSq float64
 
 	id string // ID, once computed

@@ -17,56 +17,56 @@ import (
 func TestCountNoise(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{10, 11, 12, 13, 50, 1000, 1_000_000} {
-		lo, hi := hub.CountNoiseSupport(n)
-		counts := map[int]int{}
-		sum := 0
-		const draws = 200_000
-		for range draws {
-			key := r.Uint32()
-			e := hub.CountNoise(n, key)
-			if e != hub.CountNoise(n, key) {
-				t.Fatalf("n=%d key=%d: two noises", n, key)
-			}
-			if e < lo || e > hi {
-				t.Fatalf("n=%d: noise %d outside its support %d…%d", n, e, lo, hi)
-			}
-			if n+e < hub.MinPublishedPeople {
-				t.Fatalf("n=%d: noise %d publishes %d", n, e, n+e)
-			}
-			counts[e]++
-			sum += e
+	counts := map[int]int{}
+	sum := 0
+	const draws = 400_000
+	for range draws {
+		key := r.Uint32()
+		e := hub.CountNoise(key)
+		if e != hub.CountNoise(key) {
+			t.Fatalf("key %d: two noises", key)
 		}
-		mean := float64(sum) / draws
-		switch {
-		case n >= 13 && math.Abs(mean) > 0.02:
-			t.Errorf("n=%d: mean noise %.3f, want 0", n, mean)
-		case n < 13 && (mean < 0 || mean > 0.5):
-			t.Errorf("n=%d: mean noise %.3f, want a small upward bias", n, mean)
+		if e < -hub.MaxCountNoise || e > hub.MaxCountNoise {
+			t.Fatalf("noise %d outside ±%d", e, hub.MaxCountNoise)
 		}
-		if n >= 13 {
-			// Every value of the support occurs, the extremes rarely: an
-			// attacker can never rule one out, and dashboards rarely see ±3.
-			for e := -3; e <= 3; e++ {
-				share := float64(counts[e]) / draws
-				want := []float64{0.02, 0.08, 0.20, 0.40, 0.20, 0.08, 0.02}[e+3]
-				if math.Abs(share-want) > 0.006 {
-					t.Errorf("n=%d: noise %d in %.3f of cells, want %.2f", n, e, share, want)
-				}
-			}
+		counts[e]++
+		sum += e
+	}
+	if mean := float64(sum) / draws; math.Abs(mean) > 0.01 {
+		t.Errorf("mean noise %.3f, want 0", mean)
+	}
+	// Every value of the support occurs, the extremes rarely: an attacker
+	// can never rule one out, and dashboards rarely see more than ±2.
+	for e := -5; e <= 5; e++ {
+		share := float64(counts[e]) / draws
+		want := []float64{0.002, 0.006, 0.02, 0.08, 0.20, 0.384, 0.20, 0.08, 0.02, 0.006, 0.002}[e+5]
+		if math.Abs(share-want) > 0.004 || counts[e] == 0 {
+			t.Errorf("noise %d in %.3f of cells, want %.2f", e, share, want)
 		}
 	}
 }
 
-func TestPublishedNeverShowsASmallCount(t *testing.T) {
+// A count of people is published only when it is at least 10 and its
+// perturbed value too: below 10 it is suppressed, and so, sometimes, is a
+// count of 10 to 14; never one of 15 or more. Hours follow the people.
+func TestSuppressedAndPublished(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
+	suppressedAt := map[int]int{}
 	for range 100_000 {
-		n := 10 + r.IntN(40)
+		n := 1 + r.IntN(40)
 		for _, m := range []hub.Measure{hub.MeasureVolunteers, hub.MeasureUNPlacements, hub.MeasureBeneficiaries} {
 			c := &hub.Cell{Measure: m, Value: float64(n), People: n, Key: r.Uint32(), SumSq: float64(n * n)}
-			if v := c.Published(); v < hub.MinPublishedPeople || v != math.Round(v) {
-				t.Fatalf("%s of %d published as %v", m, n, v)
+			switch {
+			case n < hub.MinPublishedPeople && !c.Suppressed():
+				t.Fatalf("%s of %d is published", m, n)
+			case n > hub.MaxSuppressedPeople && c.Suppressed():
+				t.Fatalf("%s of %d is suppressed", m, n)
+			case !c.Suppressed() && (c.Perturbed() < hub.MinPublishedPeople || c.Perturbed() != math.Round(c.Perturbed())):
+				t.Fatalf("%s of %d published as %v", m, n, c.Perturbed())
+			}
+			if m == hub.MeasureVolunteers && c.Suppressed() {
+				suppressedAt[n]++
 			}
 		}
 		// Hours: within MagnitudeShare of the root of the sum of squares.
@@ -78,13 +78,19 @@ func TestPublishedNeverShowsASmallCount(t *testing.T) {
 			sumSq += hours[i] * hours[i]
 		}
 		c := &hub.Cell{Measure: hub.MeasureVolunteerHours, Value: sum, People: n, Key: r.Uint32(), SumSq: sumSq}
-		if d := math.Abs(c.Published() - sum); d > hub.MagnitudeShare*math.Sqrt(sumSq)+0.5 {
-			t.Fatalf("hours %v published as %v: off by more than %v", sum, c.Published(), hub.MagnitudeShare*math.Sqrt(sumSq))
+		if c.Suppressed() != (n < hub.MinPublishedPeople) {
+			t.Fatalf("hours of %d people: suppressed %v", n, c.Suppressed())
+		}
+		if d := math.Abs(c.Perturbed() - sum); d > hub.MagnitudeShare*math.Sqrt(sumSq)+0.5 {
+			t.Fatalf("hours %v published as %v: off by more than %v", sum, c.Perturbed(), hub.MagnitudeShare*math.Sqrt(sumSq))
 		}
 		// Organizations and projects are not people: exact.
-		if c := (&hub.Cell{Measure: hub.MeasureProjects, Value: 3, Key: r.Uint32()}); c.Published() != 3 {
-			t.Fatalf("3 projects published as %v", c.Published())
+		if c := (&hub.Cell{Measure: hub.MeasureProjects, Value: 3, Key: r.Uint32()}); c.Perturbed() != 3 || c.Suppressed() {
+			t.Fatalf("3 projects published as %v", c.Perturbed())
 		}
+	}
+	if suppressedAt[10] == 0 || suppressedAt[13] == 0 {
+		t.Errorf("counts of 10 to 14 suppressed: %v; the line between published and suppressed should be blurred", suppressedAt)
 	}
 }
 
@@ -191,6 +197,8 @@ func lattice(r *rand.Rand, ps []person, dims []hub.Dimension) map[string]*hub.Ce
 	return cells
 }
 
+var testSecret = []byte("a test secret of thirty-two bytes")
+
 // answer plans q and answers its reads from cells, as the store does.
 func answer(t *testing.T, q hub.StatisticsQuery, reveal bool, cells map[string]*hub.Cell) *hub.Statistics {
 	t.Helper()
@@ -200,7 +208,7 @@ func answer(t *testing.T, q hub.StatisticsQuery, reveal bool, cells map[string]*
 	}
 	for _, rd := range plan.Reads {
 		for _, c := range cells {
-			if !slices.Equal(c.Dims, rd.Dims) || rd.Primary && !c.Primary() {
+			if !slices.Equal(c.Dims, rd.Dims) || rd.Small && (c.People < 1 || c.People > hub.MaxSuppressedPeople) {
 				continue
 			}
 			match := true
@@ -214,7 +222,7 @@ func answer(t *testing.T, q hub.StatisticsQuery, reveal bool, cells map[string]*
 			}
 		}
 	}
-	s, err := plan.Answer(time.Now(), []string{"platform-a"})
+	s, err := plan.Answer(time.Now(), []string{"platform-a"}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,10 +230,10 @@ func answer(t *testing.T, q hub.StatisticsQuery, reveal bool, cells map[string]*
 }
 
 // TestStatisticsAnswerProtects checks the rules of disclosure.go on every
-// row of random answers: a cell of 1 to 9 people is suppressed; an empty
-// cell inside one is suppressed too, and present as a row; every other cell
-// shows its own perturbed value, the same in every answer; the admin sees
-// every cell exact.
+// row of random answers: a small cell is suppressed; an empty cell inside
+// one is suppressed too, and present as a row; every other cell shows its
+// own perturbed value, the same in every answer; the admin sees every cell
+// exact.
 func TestStatisticsAnswerProtects(t *testing.T) {
 	t.Parallel()
 	dims := []hub.Dimension{hub.DimRegion, hub.DimMonth, hub.DimGender}
@@ -234,7 +242,7 @@ func TestStatisticsAnswerProtects(t *testing.T) {
 		cells := lattice(r, people(r, 30+r.IntN(300)), []hub.Dimension{hub.DimRegion, hub.DimYear, hub.DimMonth, hub.DimGender})
 		hasSmallAncestor := func(ds []hub.Dimension, ks []string) bool {
 			for _, a := range hub.AncestorSets(ds) {
-				if c := cells[hub.CellID(a.Dims, a.Project(ds, ks))]; c != nil && c.Primary() {
+				if c := cells[hub.CellID(a.Dims, a.Project(ds, ks))]; c != nil && c.Suppressed() {
 					return true
 				}
 			}
@@ -247,6 +255,7 @@ func TestStatisticsAnswerProtects(t *testing.T) {
 			t.Fatal("Exact is wrong")
 		}
 		seen := map[string]bool{}
+		emptyHidden := 0
 		for _, row := range public.Rows {
 			var ds []hub.Dimension
 			var ks []string
@@ -259,7 +268,7 @@ func TestStatisticsAnswerProtects(t *testing.T) {
 			seen[id] = true
 			c := cells[id]
 			switch {
-			case c != nil && c.Primary():
+			case c != nil && c.Suppressed():
 				if !row.Suppressed {
 					t.Fatalf("seed %d: %s of %d people is published", seed, id, c.People)
 				}
@@ -267,10 +276,15 @@ func TestStatisticsAnswerProtects(t *testing.T) {
 				if !row.Suppressed {
 					t.Fatalf("seed %d: empty %s inside a small cell is published", seed, id)
 				}
+			case c == nil && hub.EmptySuppressed(testSecret, hub.MeasureVolunteers, id):
+				if !row.Suppressed {
+					t.Fatalf("seed %d: empty %s, one of the empty cells to suppress, is published", seed, id)
+				}
+				emptyHidden++
 			case row.Suppressed:
 				t.Fatalf("seed %d: %s is suppressed (%v)", seed, id, c)
-			case c != nil && *row.Values[0] != c.Published():
-				t.Fatalf("seed %d: %s shows %v, its perturbed value is %v", seed, id, *row.Values[0], c.Published())
+			case c != nil && *row.Values[0] != c.Perturbed():
+				t.Fatalf("seed %d: %s shows %v, its perturbed value is %v", seed, id, *row.Values[0], c.Perturbed())
 			case c == nil && *row.Values[0] != 0:
 				t.Fatalf("seed %d: empty %s shows %v", seed, id, *row.Values[0])
 			}
@@ -280,10 +294,14 @@ func TestStatisticsAnswerProtects(t *testing.T) {
 		for _, region := range hub.DimensionValues(hub.DimRegion, nil) {
 			for _, g := range hub.DimensionValues(hub.DimGender, nil) {
 				ds, ks := []hub.Dimension{hub.DimRegion, hub.DimGender}, []string{region, g}
-				if id := hub.CellID(ds, ks); cells[id] == nil && hasSmallAncestor(ds, ks) && !seen[id] {
-					t.Fatalf("seed %d: empty %s inside a small cell is not a row", seed, id)
+				id := hub.CellID(ds, ks)
+				if cells[id] == nil && (hasSmallAncestor(ds, ks) || hub.EmptySuppressed(testSecret, hub.MeasureVolunteers, id)) && !seen[id] {
+					t.Fatalf("seed %d: suppressed empty %s is not a row", seed, id)
 				}
 			}
+		}
+		if emptyHidden == 0 {
+			t.Fatalf("seed %d: no empty cell outside small cells is suppressed", seed)
 		}
 		for _, row := range exact.Rows {
 			if row.Suppressed {
@@ -323,8 +341,34 @@ func TestStatisticsAnswerSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = plan.Answer(time.Now(), nil)
+	_, err = plan.Answer(time.Now(), nil, testSecret)
 	if hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(hub.ErrorMessage(err), "fix a dimension with the filter") {
 		t.Fatalf("COUNTRY × 312 months × AGE_BAND: %v", err)
+	}
+}
+
+// A series of a measure with no dated record (UN placements without start
+// dates) has no periods: the answer has no row for them, and no panic.
+func TestStatisticsAnswerWithoutPeriods(t *testing.T) {
+	t.Parallel()
+	cells := map[string]*hub.Cell{}
+	for _, c := range []*hub.Cell{
+		{Measure: hub.MeasureUNPlacements, Value: 4, People: 4, Key: 7},
+		{Measure: hub.MeasureUNPlacements, Dims: []hub.Dimension{hub.DimCountry}, Keys: []string{"TH"}, Value: 4, People: 4, Key: 7},
+	} {
+		cells[c.ID()] = c
+	}
+	s := answer(t, hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureUNPlacements}, GroupBy: []hub.Dimension{hub.DimYear, hub.DimCountry},
+		Subtotals: true, Filter: hub.StatisticsFilter{Equal: map[hub.Dimension]string{}}}, false, cells)
+	for _, r := range s.Rows {
+		if r.Keys[0] != nil {
+			t.Fatalf("a row of year %s, without dated records", *r.Keys[0])
+		}
+		if !r.Suppressed {
+			t.Fatalf("row %v of 4 placements is published", r.Keys)
+		}
+	}
+	if len(s.Rows) == 0 {
+		t.Fatal("no row for the 4 placements")
 	}
 }

@@ -17,13 +17,14 @@ import (
 const MaxStatisticsRows = 50_000
 
 // CellRead is one read of rollup cells that a StatisticsPlan needs: the
-// cells of Measure over exactly Dims whose keys match Equal, or only the
-// cells of 1 to 9 people among them (Primary). The store fills Cells.
+// cells of Measure over exactly Dims whose keys match Equal, or only those
+// of 1 to MaxSuppressedPeople people among them (Small), which may be
+// suppressed. The store fills Cells.
 type CellRead struct {
 	Measure Measure
 	Dims    []Dimension          // canonical order; empty for the grand total
 	Equal   map[Dimension]string // keys the cells must have
-	Primary bool
+	Small   bool
 	Cells   []*Cell
 
 	index map[string]*Cell
@@ -33,10 +34,22 @@ func (r *CellRead) cell(keys []string) *Cell {
 	if r.index == nil {
 		r.index = make(map[string]*Cell, len(r.Cells))
 		for _, c := range r.Cells {
-			r.index[c.ID()] = c
+			r.index[joinKeys(c.Keys)] = c
 		}
 	}
-	return r.index[CellID(r.Dims, keys)]
+	return r.index[joinKeys(keys)]
+}
+
+// joinKeys is a cell's keys as one map key (a read's cells share their
+// dimensions).
+func joinKeys(keys []string) string {
+	switch len(keys) {
+	case 0:
+		return ""
+	case 1:
+		return keys[0]
+	}
+	return strings.Join(keys, "\x00")
 }
 
 // StatisticsPlan answers a StatisticsQuery from rollup cells: PlanStatistics
@@ -53,6 +66,7 @@ type StatisticsPlan struct {
 	timeDim   Dimension // YEAR or MONTH when q groups by one
 	groupings []*planGrouping
 	ranges    []*CellRead // the time dimension's cells of each measure, for a range open at one end
+	secret    []byte      // for EmptySuppressed, set by Answer
 }
 
 // planGrouping is the rows of one grouping: q's own, or a coarser one for
@@ -104,20 +118,20 @@ func PlanStatistics(q StatisticsQuery, reveal bool) (*StatisticsPlan, error) {
 		rangeYear = wholeYear(p.timeDim, q.Filter.From, q.Filter.To)
 	}
 	reads := map[string]*CellRead{}
-	read := func(m Measure, dims []Dimension, equal map[Dimension]string, primary bool) *CellRead {
+	read := func(m Measure, dims []Dimension, equal map[Dimension]string, small bool) *CellRead {
 		var b strings.Builder
 		b.WriteString(string(m) + "/" + CellID(dims, make([]string, len(dims))) + "/")
 		for _, d := range slices.Sorted(maps.Keys(equal)) {
 			b.WriteString(string(d) + "=" + equal[d] + ";")
 		}
-		if primary {
-			b.WriteString("/primary")
+		if small {
+			b.WriteString("/small")
 		}
 		k := b.String()
 		if r := reads[k]; r != nil {
 			return r
 		}
-		r := &CellRead{Measure: m, Dims: dims, Equal: equal, Primary: primary}
+		r := &CellRead{Measure: m, Dims: dims, Equal: equal, Small: small}
 		reads[k] = r
 		p.Reads = append(p.Reads, r)
 		return r
@@ -176,10 +190,12 @@ func ancestorEqual(a AncestorSet, equal map[Dimension]string) map[Dimension]stri
 }
 
 // Answer assembles the answer from the cells read; sources are the names
-// of every source (the values of SOURCE). EINVALID when a grouping could
+// of every source (the values of SOURCE), and secret decides which empty
+// cells are suppressed (EmptySuppressed). EINVALID when a grouping could
 // have more than MaxStatisticsRows rows.
-func (p *StatisticsPlan) Answer(asOf time.Time, sources []string) (*Statistics, error) {
+func (p *StatisticsPlan) Answer(asOf time.Time, sources []string, secret []byte) (*Statistics, error) {
 	q := p.q
+	p.secret = secret
 	out := &Statistics{AsOf: asOf, Measures: q.Measures, GroupBy: q.GroupBy, Exact: p.reveal}
 	periods := p.periods()
 	values := func(d Dimension) []string {
@@ -228,13 +244,10 @@ func (p *StatisticsPlan) Answer(asOf time.Time, sources []string) (*Statistics, 
 				add(keys)
 			}
 		}
-		// …for every part of a small cell, empty or not, suppressed below…
-		for _, ars := range g.anc {
-			for _, ar := range ars {
-				for _, a := range ar.read.Cells {
-					p.descendants(g, ar.set, a, values, add)
-				}
-			}
+		// …for every empty cell that is suppressed, inside a suppressed
+		// cell or among EmptyShare of the others…
+		if !p.reveal && slices.ContainsFunc(q.Measures, Measure.Protected) {
+			p.emptyRows(g, values, add)
 		}
 		// …and for every period of a series, for each combination of the
 		// other keys seen.
@@ -290,65 +303,87 @@ func (p *StatisticsPlan) Answer(asOf time.Time, sources []string) (*Statistics, 
 }
 
 // value returns what measure mi of grouping g shows for the cell with
-// keys: its value, perturbed unless revealed; suppressed when it counts 1
-// to 9 people, or no one inside a cell that does.
+// keys: its value, perturbed unless revealed; suppressed when it is small
+// (Cell.Suppressed), or counts no one inside a suppressed cell or among the
+// empty cells EmptySuppressed chooses.
 func (p *StatisticsPlan) value(g *planGrouping, mi int, keys []string) (float64, bool) {
 	protect := p.q.Measures[mi].Protected() && !p.reveal
 	c := g.main[mi].cell(keys)
 	switch {
-	case c != nil && protect && c.Primary():
+	case c != nil && protect && c.Suppressed():
 		return 0, true
 	case c != nil && protect:
-		return c.Published(), false
+		return c.Perturbed(), false
 	case c != nil:
 		return c.Value, false
 	}
+	if !protect {
+		return 0, false
+	}
 	for _, ar := range g.anc[mi] {
-		if ar.read.cell(ar.set.Project(g.cellDims, keys)) != nil {
+		if a := ar.read.cell(ar.set.Project(g.cellDims, keys)); a != nil && a.Suppressed() {
 			return 0, true
 		}
 	}
-	return 0, false
+	return 0, EmptySuppressed(p.secret, p.q.Measures[mi], CellID(g.cellDims, keys))
 }
 
-// descendants adds a row of g for every cell of g's that lies inside the
-// ancestor cell a (of set): a's keys where set has the dimension, the
-// months of a's year, and every value of the other dimensions.
-func (p *StatisticsPlan) descendants(g *planGrouping, set AncestorSet, a *Cell, values func(Dimension) []string, add func([]*string)) {
+// emptyRows adds a row of g for every empty cell of g that a protected
+// measure shows suppressed (value): every combination of the values of g's
+// dimensions that no cell holds, inside a suppressed cell or chosen by
+// EmptySuppressed.
+func (p *StatisticsPlan) emptyRows(g *planGrouping, values func(Dimension) []string, add func([]*string)) {
 	q := p.q
 	choices := make([][]string, len(q.GroupBy))
+	combos := 1
 	for i, d := range q.GroupBy {
-		switch {
-		case !slices.Contains(g.dims, d):
-			choices[i] = []string{""}
-		case d == DimMonth && set.YearOfMonth:
-			year := a.Keys[slices.Index(a.Dims, DimYear)]
-			for _, m := range values(d) {
-				if strings.HasPrefix(m, year+"-") {
-					choices[i] = append(choices[i], m)
-				}
+		if slices.Contains(g.dims, d) {
+			if choices[i] = values(d); len(choices[i]) == 0 {
+				return // no value of d (no period with data): no row
 			}
-		case slices.Contains(a.Dims, d):
-			choices[i] = []string{a.Keys[slices.Index(a.Dims, d)]}
-		default:
-			choices[i] = values(d)
+			combos *= len(choices[i])
 		}
 	}
+	full := true // every combination has a cell of every protected measure: none is empty
+	for mi, m := range q.Measures {
+		if m.Protected() && len(g.main[mi].Cells) < combos {
+			full = false
+		}
+	}
+	if full {
+		return
+	}
 	keys := make([]*string, len(q.GroupBy))
+	cellKeys := make([]string, len(g.cellDims))
 	var walk func(i int)
 	walk = func(i int) {
-		if i == len(choices) {
-			add(slices.Clone(keys))
-			return
-		}
-		if !slices.Contains(g.dims, q.GroupBy[i]) {
+		if i < len(choices) && choices[i] == nil {
 			keys[i] = nil
 			walk(i + 1)
 			return
 		}
-		for j := range choices[i] {
-			keys[i] = &choices[i][j]
-			walk(i + 1)
+		if i < len(choices) {
+			for j := range choices[i] {
+				keys[i] = &choices[i][j]
+				walk(i + 1)
+			}
+			return
+		}
+		for k, d := range g.cellDims {
+			if v, ok := g.equal[d]; ok {
+				cellKeys[k] = v
+			} else {
+				cellKeys[k] = *keys[slices.Index(q.GroupBy, d)]
+			}
+		}
+		for mi, m := range q.Measures {
+			if !m.Protected() || g.main[mi].cell(cellKeys) != nil {
+				continue
+			}
+			if _, suppressed := p.value(g, mi, cellKeys); suppressed {
+				add(slices.Clone(keys))
+				return
+			}
 		}
 	}
 	walk(0)

@@ -2117,14 +2117,15 @@ type Query {
   (grouped by or filtered on together), with optional subtotals and a grand
   total. People are counted once however many sources report them. This is
   where counts of people are published, protected for every role but admin:
-  a cell about 1 to 9 people is suppressed (value null, suppressed true), and
-  so is an empty cell inside one; every other value about people (volunteers,
+  a cell about 1 to 9 people is suppressed (value null, suppressed true), as
+  are some of 10 to 14, the empty cells inside a suppressed one and a secret
+  tenth of the other empty cells; every other value about people (volunteers,
   their hours, UN placements, beneficiaries) carries a small noise fixed by
-  the people in the cell, the same in every query (counts ±3 at most), so
-  that no combination of answers gives a suppressed cell away. exact says
-  which kind of figures an answer holds. The figures come from rollups the
-  workers refresh after each batch: asOf says when they were counted. See
-  docs/statistics.md.
+  the people in the cell, the same in every query (counts ±5 at most, ±2 in
+  94% of cells), so that no combination of answers gives a small group away.
+  exact says which kind of figures an answer holds. The figures come from
+  rollups the workers refresh after each batch: asOf says when they were
+  counted. See docs/statistics.md.
   """
   statistics(
     measures: [Measure!]!
@@ -2874,9 +2875,9 @@ type Statistics {
   """
   True when the figures are the counts themselves (admin keys). False for
   everyone else: values about people are then protected (small cells
-  suppressed, the others off by a few: counts by at most 3, hours and
-  beneficiaries by at most a tenth of the root of their contributions' sum of
-  squares), so parts need not add up exactly to their totals.
+  suppressed, the others off by a little: counts of people by at most 5,
+  hours by at most a tenth of the root of the sum of each person's hours
+  squared), so parts need not add up exactly to their totals.
   """
   exact: Boolean!
   measures: [Measure!]!
@@ -2895,7 +2896,7 @@ type StatisticsRow {
   keys: [String]!
   "A value per measure, in the order asked; null when suppressed."
   values: [Float]!
-  "Whether any value of the row is suppressed."
+  "Whether any value of the row is suppressed: fewer than 10 people (or up to 14 whose noise would show fewer), possibly none."
   suppressed: Boolean!
   "For a YEAR or MONTH grouping: the change from the previous period of the same series, per measure; null for the first period or when either value is suppressed."
   change: [Float]!

@@ -53,14 +53,15 @@ func TestStatisticsOverGraphQL(t *testing.T) {
 	stmts := e.statements(t, statsQuery, &public)
 	// The current build, then the plan's reads in one batch (each
 	// grouping's cells and its ancestors' small cells, per measure) with the
-	// sources' names, then the reported indicators.
+	// sources' names and the statistics secret, then the reported
+	// indicators.
 	plan, err := hub.PlanStatistics(hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers, hub.MeasureVolunteerHours},
 		GroupBy: []hub.Dimension{hub.DimRegion, hub.DimGender}, Subtotals: true,
 		Filter: hub.StatisticsFilter{Equal: map[hub.Dimension]string{hub.DimYear: "2024"}}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 1 + len(plan.Reads) + 1 + 1; len(stmts) != want {
+	if want := 1 + len(plan.Reads) + 2 + 1; len(stmts) != want { // + the sources and the secret
 		t.Errorf("%d statements for the statistics query, want %d:\n%s", len(stmts), want, strings.Join(stmts, "\n"))
 	}
 	var admin statsResp

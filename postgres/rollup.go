@@ -258,11 +258,7 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secre
 			if v == nil || len(v) == 0 {
 				continue // no value: the fact is in no cell of this dimension
 			}
-			if !st.multi[d] {
-				vals[i] = append(vals[i], l.code(i, v))
-				continue
-			}
-			for _, part := range bytes.Split(v, []byte(sep)) {
+			for _, part := range st.values(d, v) {
 				if c := l.code(i, part); !slices.Contains(vals[i], c) {
 					vals[i] = append(vals[i], c)
 				}
@@ -277,6 +273,62 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secre
 		l.endGroup(groupKey(secret, m, group))
 	}
 	return l.result(), nil
+}
+
+// values splits a fact's column of dimension d into its values: one, or
+// several for a dimension with several values per fact.
+func (st stream) values(d hub.Dimension, v []byte) [][]byte {
+	if !st.multi[d] {
+		return [][]byte{v}
+	}
+	return bytes.Split(v, []byte(sep))
+}
+
+// Fact is one row of a measure's facts, as the rollup counts them: the
+// group it is about (a person; a project for BENEFICIARIES; the record for
+// the measures of organizations and projects), its value, and its values
+// of each of the measure's dimensions, in hub.MeasureDimensions order
+// (none when it has no value; several for directions, sources and
+// organization kinds).
+type Fact struct {
+	Group  string
+	Value  float64
+	Values [][]string
+}
+
+// Facts streams measure m's facts as of now, in one read-only
+// transaction, grouped by Group as the rollup reads them: the per-person
+// view that every cell sums.
+func (s *StatisticsService) Facts(ctx context.Context, m hub.Measure, fn func(Fact) error) error {
+	st := streams(s.db.Now().Year())[m]
+	dims := hub.MeasureDimensions[m]
+	return pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, st.sql)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			raw := rows.RawValues()
+			f := Fact{Group: string(raw[0]), Values: make([][]string, len(dims))}
+			if f.Value, err = strconv.ParseFloat(string(raw[1]), 64); err != nil {
+				return fmt.Errorf("facts of %s: value %q: %w", m, raw[1], err)
+			}
+			for i, d := range dims {
+				if v := raw[2+i]; len(v) > 0 {
+					for _, part := range st.values(d, v) {
+						if p := string(part); !slices.Contains(f.Values[i], p) {
+							f.Values[i] = append(f.Values[i], p)
+						}
+					}
+				}
+			}
+			if err := fn(f); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 }
 
 // groupKey is the record key of a stream's group, for the measures whose

@@ -236,7 +236,7 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 				return err
 			}
 			for _, c := range cells {
-				if c.Primary() {
+				if c.Suppressed() {
 					build.Suppressed++
 				}
 			}
@@ -337,7 +337,9 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 		batch.Queue(sql, args...)
 	}
 	batch.Queue(`SELECT name FROM sources ORDER BY name`)
+	batch.Queue(`SELECT secret FROM stat_secret`)
 	var sources []string
+	var secret []byte
 	// The batch holds its connection until it is closed: read every result
 	// and give the connection back before anything else (reported) asks the
 	// pool for one. Holding it, a few concurrent requests would take every
@@ -358,12 +360,14 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 		if err != nil {
 			return fmt.Errorf("read sources: %w", err)
 		}
-		sources, err = pgx.CollectRows(rs, pgx.RowTo[string])
-		return err
+		if sources, err = pgx.CollectRows(rs, pgx.RowTo[string]); err != nil {
+			return fmt.Errorf("read sources: %w", err)
+		}
+		return results.QueryRow().Scan(&secret)
 	}(); err != nil {
 		return nil, err
 	}
-	out, err := plan.Answer(asOf, sources)
+	out, err := plan.Answer(asOf, sources, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -396,8 +400,8 @@ func cellsQuery(buildID int64, r *hub.CellRead) (string, []any) {
 			sql += fmt.Sprintf(" AND keys[%d] = $%d", i+1, len(args))
 		}
 	}
-	if r.Primary {
-		sql += " AND people BETWEEN 1 AND 9"
+	if r.Small {
+		sql += fmt.Sprintf(" AND people BETWEEN 1 AND %d", hub.MaxSuppressedPeople)
 	}
 	return sql, args
 }

@@ -171,7 +171,7 @@ func TestStatisticsNeverPublishesSmallCells(t *testing.T) {
 				t.Fatalf("query %+v published %s = %v, a cell of %d people", q, id, *row.Values[0], n)
 			}
 			// The same value whatever query shows the cell: its own perturbation.
-			if want := 0.0; c != nil && *row.Values[0] != c.Published() || c == nil && *row.Values[0] != want {
+			if want := 0.0; c != nil && *row.Values[0] != c.Perturbed() || c == nil && *row.Values[0] != want {
 				t.Fatalf("query %+v published %s = %v; the cell publishes %v", q, id, *row.Values[0], c)
 			}
 			if v := *row.Values[0]; v > 0 && v < hub.MinPublishedPeople && m != hub.MeasureVolunteerHours {
@@ -256,8 +256,9 @@ func TestStatisticsAnswers(t *testing.T) {
 	for _, r := range public.Rows {
 		if r.Suppressed {
 			hidden++
-			// A suppressed row counts 1 to 9 people, or none inside a small cell.
-			if a, ok := adminRows[str(r.Keys[0])+str(r.Keys[1])+str(r.Keys[2])]; ok && *a.Values[0] >= hub.MinPublishedPeople {
+			// A suppressed row counts fewer than 15 people (1 to 9, or 10 to
+			// 14 perturbed below 10), or none.
+			if a, ok := adminRows[str(r.Keys[0])+str(r.Keys[1])+str(r.Keys[2])]; ok && *a.Values[0] > hub.MaxSuppressedPeople {
 				t.Fatalf("row %v of %v people is suppressed", r.Keys, *a.Values[0])
 			}
 		}

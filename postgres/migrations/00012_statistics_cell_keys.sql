@@ -7,8 +7,9 @@
 ALTER TABLE stat_cells DROP COLUMN suppressed;
 ALTER TABLE stat_cells ADD COLUMN cell_key bigint NOT NULL DEFAULT 0;
 ALTER TABLE stat_cells ADD COLUMN sumsq double precision NOT NULL DEFAULT 0;
--- The small cells of a set, read for every answer below them.
-CREATE INDEX stat_cells_small_idx ON stat_cells (build_id, measure, dims) WHERE people BETWEEN 1 AND 9;
+-- The cells of a set that may be suppressed (1 to 14 people,
+-- hub.MaxSuppressedPeople), read for every answer below them.
+CREATE INDEX stat_cells_small_idx ON stat_cells (build_id, measure, dims) WHERE people BETWEEN 1 AND 14;
 -- Builds counted without keys cannot be perturbed: the next query rebuilds.
 DELETE FROM stat_builds;
 
