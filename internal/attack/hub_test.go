@@ -80,7 +80,9 @@ func startHub(t *testing.T, load func(testing.TB, *postgres.DB) string) *target 
 	gql := graph.WithPrincipal(auth, nil, log, graph.NewHandler(r, log, graph.HandlerOptions{MaxCost: 100_000, Timeout: time.Minute}))
 	mux.Handle("/graphql", gql)
 	ex := &exports.Handler{Statistics: tg.stats, Volunteers: postgres.NewVolunteerService(db), Log: log}
-	ex.Register(mux, func(h http.Handler) http.Handler { return graph.WithPrincipalFor(auth, nil, log, exports.WriteError, h) })
+	ex.Register(mux, func(h http.Handler) http.Handler {
+		return graph.WithPrincipalFor(auth, nil, log, exports.WriteError, h)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	tg.url = srv.URL

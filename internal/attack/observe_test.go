@@ -409,7 +409,9 @@ func (w *world) sumSq(c cell) float64 {
 
 func canonical(dims []hub.Dimension) []hub.Dimension {
 	out := slices.Clone(dims)
-	slices.SortFunc(out, func(a, b hub.Dimension) int { return slices.Index(hub.Dimensions[:], a) - slices.Index(hub.Dimensions[:], b) })
+	slices.SortFunc(out, func(a, b hub.Dimension) int {
+		return slices.Index(hub.Dimensions[:], a) - slices.Index(hub.Dimensions[:], b)
+	})
 	return slices.Compact(out)
 }
 
