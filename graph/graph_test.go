@@ -16,7 +16,6 @@ import (
 	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/internal/testutil"
 	"github.com/birgemiz/hub/postgres"
-	"github.com/birgemiz/hub/search"
 	"github.com/birgemiz/hub/workers"
 )
 
@@ -36,27 +35,7 @@ func setup(t *testing.T) *env {
 	t.Helper()
 	counter := &testutil.StatementCounter{}
 	db := testutil.NewDBWith(t, func(db *postgres.DB) { db.Tracer = counter })
-	r := &graph.Resolver{
-		ReferenceService:     postgres.NewReferenceService(db),
-		OrganizationService:  postgres.NewOrganizationService(db),
-		ProjectService:       postgres.NewProjectService(db),
-		VolunteerService:     postgres.NewVolunteerService(db),
-		ParticipationService: postgres.NewParticipationService(db),
-		UNPlacementService:   postgres.NewUNPlacementService(db),
-		IndicatorService:     postgres.NewIndicatorService(db),
-		StatisticsService:    postgres.NewStatisticsService(db),
-		SourceService:        postgres.NewSourceService(db),
-		ProvenanceService:    postgres.NewProvenanceService(db),
-		Now:                  func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) },
-	}
-	engine, err := search.OpenBleve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { engine.Close() })
-	r.SearchService = engine
-	r.BatchService = postgres.NewBatchService(db)
-	r.PersonalService = postgres.NewPersonalService(db)
+	r, engine := testutil.Resolver(t, db, func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) })
 	ix := &workers.Indexer{Engine: engine, Outbox: postgres.NewSearchOutboxService(db), Projects: r.ProjectService,
 		Organizations: r.OrganizationService, UNPlacements: r.UNPlacementService, Log: slog.New(slog.DiscardHandler)}
 	auth := &hub.Authenticator{Keys: postgres.NewKeyService(db), Sources: r.SourceService}

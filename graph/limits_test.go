@@ -19,7 +19,6 @@ import (
 	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/internal/testutil"
 	"github.com/birgemiz/hub/postgres"
-	"github.com/birgemiz/hub/search"
 )
 
 // The limits of the public endpoint (SECURITY.md), tested over HTTP
@@ -39,26 +38,8 @@ type limitEnv struct {
 
 func newResolver(t *testing.T, db *postgres.DB) *graph.Resolver {
 	t.Helper()
-	engine, err := search.OpenBleve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { engine.Close() })
-	return &graph.Resolver{
-		ReferenceService:     postgres.NewReferenceService(db),
-		OrganizationService:  postgres.NewOrganizationService(db),
-		ProjectService:       postgres.NewProjectService(db),
-		VolunteerService:     postgres.NewVolunteerService(db),
-		ParticipationService: postgres.NewParticipationService(db),
-		UNPlacementService:   postgres.NewUNPlacementService(db),
-		IndicatorService:     postgres.NewIndicatorService(db),
-		StatisticsService:    postgres.NewStatisticsService(db),
-		SourceService:        postgres.NewSourceService(db),
-		ProvenanceService:    postgres.NewProvenanceService(db),
-		SearchService:        engine,
-		BatchService:         postgres.NewBatchService(db),
-		Now:                  func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) },
-	}
+	r, _ := testutil.Resolver(t, db, func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) })
+	return r
 }
 
 func setupLimits(t *testing.T, opts graph.HandlerOptions) *limitEnv {

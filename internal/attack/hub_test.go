@@ -16,7 +16,6 @@ import (
 	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/internal/testutil"
 	"github.com/birgemiz/hub/postgres"
-	"github.com/birgemiz/hub/search"
 	"github.com/birgemiz/hub/workers"
 )
 
@@ -39,27 +38,8 @@ func startHub(t *testing.T, load func(testing.TB, *postgres.DB) string) *target 
 	db := testutil.NewDB(t)
 	tg := &target{db: db, stats: postgres.NewStatisticsService(db), tokens: map[string]string{"anonymous": ""}}
 	tg.platform = load(t, db)
-	r := &graph.Resolver{
-		ReferenceService:     postgres.NewReferenceService(db),
-		OrganizationService:  postgres.NewOrganizationService(db),
-		ProjectService:       postgres.NewProjectService(db),
-		VolunteerService:     postgres.NewVolunteerService(db),
-		ParticipationService: postgres.NewParticipationService(db),
-		UNPlacementService:   postgres.NewUNPlacementService(db),
-		IndicatorService:     postgres.NewIndicatorService(db),
-		StatisticsService:    tg.stats,
-		SourceService:        postgres.NewSourceService(db),
-		ProvenanceService:    postgres.NewProvenanceService(db),
-		BatchService:         postgres.NewBatchService(db),
-		PersonalService:      postgres.NewPersonalService(db),
-		Now:                  time.Now,
-	}
-	engine, err := search.OpenBleve(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { engine.Close() })
-	r.SearchService = engine
+	r, engine := testutil.Resolver(t, db, time.Now)
+	r.StatisticsService = tg.stats
 	ix := &workers.Indexer{Engine: engine, Outbox: postgres.NewSearchOutboxService(db), Projects: r.ProjectService,
 		Organizations: r.OrganizationService, UNPlacements: r.UNPlacementService, Log: slog.New(slog.DiscardHandler)}
 	if _, err := ix.Sync(ctx); err != nil {

@@ -32,22 +32,10 @@ func (tg *target) graphql(t *testing.T, role, query string, vars map[string]any)
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest("POST", tg.url+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if token := tg.tokens[role]; token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out gqlResponse
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		t.Fatal(err)
-	}
-	out.raw = buf.String()
-	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
-		t.Fatalf("%d: not JSON: %.300s", resp.StatusCode, out.raw)
+	status, raw := tg.send(t, role, req)
+	out := gqlResponse{raw: raw}
+	if err := json.Unmarshal([]byte(raw), &out); err != nil {
+		t.Fatalf("%d: not JSON: %.300s", status, raw)
 	}
 	return out
 }
@@ -56,6 +44,12 @@ func (tg *target) graphql(t *testing.T, role, query string, vars map[string]any)
 func (tg *target) get(t *testing.T, role, path string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", tg.url+path, nil)
+	return tg.send(t, role, req)
+}
+
+// send sends req as role and returns the status and body.
+func (tg *target) send(t *testing.T, role string, req *http.Request) (int, string) {
+	t.Helper()
 	if token := tg.tokens[role]; token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -65,7 +59,9 @@ func (tg *target) get(t *testing.T, role, path string) (int, string) {
 	}
 	defer resp.Body.Close()
 	var buf bytes.Buffer
-	_, _ = buf.ReadFrom(resp.Body)
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		t.Fatal(err)
+	}
 	return resp.StatusCode, buf.String()
 }
 
