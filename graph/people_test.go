@@ -1,10 +1,12 @@
 package graph_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -187,10 +189,43 @@ func TestPlatformReadsItsOwnPeople(t *testing.T) {
 	if total != 1 {
 		t.Errorf("%v participations in the projects, want the platform's 1: %s", total, a.raw)
 	}
+	// Filters read the platform's own provenance and memberships: filtering
+	// on the other source or its organization finds no one, not the
+	// volunteer both report.
+	var o1ID int64
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT id FROM organizations WHERE name_kk = 'Ұйым 001' OR name_ru = 'Ұйым 001'`).Scan(&o1ID); err != nil {
+		t.Fatal(err)
+	}
+	o1 := graph.GlobalID("Organization", o1ID)
+	if a := e.ask(t, f.tokens["ops"], `{ volunteers(filter: {organization: ["`+o1+`"]}) { totalCount } }`); jsonAt(a.Data, "volunteers", "totalCount") != 1.0 {
+		t.Fatalf("the admin filtering by the other source's organization: %s", a.raw)
+	}
+	for _, filter := range []string{`{source: ["test-platform"]}`, `{organization: ["` + o1 + `"]}`} {
+		c := e.ask(t, f.tokens["akmola-push"], `{ volunteers(filter: `+filter+`) { totalCount } }`)
+		if len(c.Errors) != 0 || jsonAt(c.Data, "volunteers", "totalCount") != 0.0 {
+			t.Errorf("the platform filtering volunteers by %s: %s", filter, c.raw)
+		}
+	}
+	if c := e.ask(t, f.tokens["akmola-push"], `{ volunteers(filter: {source: ["akmola-portal"]}) { totalCount } }`); jsonAt(c.Data, "volunteers", "totalCount") != 2.0 {
+		t.Errorf("the platform filtering by its own source: %s", c.raw)
+	}
+	// The platform sends its volunteer again, changed: the other source's
+	// membership of the volunteer they share stays.
+	again := shared("a-shared", "ao")
+	again.UpdatedAt = again.UpdatedAt.Add(time.Hour)
+	again.Volunteer.Skills = []string{"IT"}
+	own.Apply(again)
 	// The admin sees the volunteer both report as one, with everything.
-	b := e.ask(t, f.tokens["ops"], `{ volunteers(first: 10) { totalCount edges { node { totalHours provenance { source } } } } }`)
+	b := e.ask(t, f.tokens["ops"], `{ volunteers(first: 10) { totalCount edges { node { totalHours organizations { name } provenance { source } } } } }`)
 	if jsonAt(b.Data, "volunteers", "totalCount") != 3.0 || !strings.Contains(b.raw, `"totalHours":43`) {
 		t.Errorf("the admin's view: %s", b.raw)
+	}
+	orgs := 0
+	for _, edge := range jsonAt(b.Data, "volunteers", "edges").([]any) {
+		orgs += len(jsonAt(edge, "node", "organizations").([]any))
+	}
+	if orgs != 2 {
+		t.Errorf("%d memberships after the platform's update, want its own and the other source's: %s", orgs, b.raw)
 	}
 }
 
@@ -230,5 +265,28 @@ func TestPeopleCountsOfRecords(t *testing.T) {
 	}
 	if got, want := render(e.ask(t, f.tokens["ops"], q)), "7 | 3 9 120 | 10 0 120"; got != want {
 		t.Errorf("admin sees %s, want %s", got, want)
+	}
+	// Ordered by a count, a hidden count sorts with the unknown ones and
+	// its cursor carries no more than the field shows; a hand-made cursor
+	// of any value from 1 to 9 finds the same next project.
+	sorted := e.ask(t, "", `{ projects(orderBy: {field: VOLUNTEERS_ENGAGED}) { edges { cursor node { title } } }
+		organizations(orderBy: {field: VOLUNTEER_COUNT}) { edges { cursor } } }`)
+	if len(sorted.Errors) != 0 || jsonAt(sorted.Data, "projects", "edges", 0, "node", "title") != "Үлкен жоба" {
+		t.Fatalf("projects by volunteers engaged: %s", sorted.raw)
+	}
+	for _, c := range []any{jsonAt(sorted.Data, "projects", "edges", 1, "cursor"), jsonAt(sorted.Data, "organizations", "edges", 0, "cursor")} {
+		raw, err := base64.RawURLEncoding.DecodeString(c.(string))
+		if err != nil || strings.Contains(string(raw), `"3"`) || strings.Contains(string(raw), `"7"`) {
+			t.Errorf("the cursor of a hidden count is %s", raw)
+		}
+	}
+	next := map[string]bool{}
+	for k := 1; k < 10; k++ {
+		after := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"f":"VOLUNTEERS_ENGAGED","k":"%d","i":0}`, k))
+		a := e.ask(t, "", `{ projects(orderBy: {field: VOLUNTEERS_ENGAGED}, first: 1, after: "`+after+`") { edges { node { title } } } }`)
+		next[fmt.Sprint(jsonAt(a.Data, "projects", "edges", 0, "node", "title"))] = true
+	}
+	if len(next) != 1 {
+		t.Errorf("hand-made cursors of 1 to 9 find %v", next)
 	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -60,7 +61,7 @@ func orgSort(o hub.OrganizationOrder) (sortSpec, error) {
 	case hub.OrgOrderFounded:
 		s.expr, s.typ = nullsLast("o.founded", "date", o.Desc), "date"
 	case hub.OrgOrderVolunteerCount:
-		s.expr, s.typ = nullsLast("o.volunteer_count", "integer", o.Desc), "integer"
+		s.expr, s.typ = nullsLast(publishedPeople("o.volunteer_count"), "integer", o.Desc), "integer"
 	default:
 		return s, hub.Errorf(hub.EINVALID, "cannot order organizations by %q", o.Field)
 	}
@@ -118,6 +119,14 @@ func (s *OrganizationService) FindOrganizationsForVolunteers(ctx context.Context
 }
 
 func orgID(o *hub.Organization) int64 { return o.ID }
+
+// publishedPeople is a count of people as everyone but admins reads it
+// (@peopleCount): NULL for 1 to MinPublishedPeople-1. Lists order by it, for
+// admins too, so neither the order nor a cursor's key tells a hidden count,
+// and a hand-made cursor finds nothing about one.
+func publishedPeople(col string) string {
+	return fmt.Sprintf("(CASE WHEN %s BETWEEN 1 AND %d THEN NULL ELSE %s END)", col, hub.MinPublishedPeople-1, col)
+}
 
 // nullsLast wraps a nullable sort column so NULLs sort after every value
 // in either direction and keysets never compare NULL.

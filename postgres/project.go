@@ -66,7 +66,7 @@ func projectSort(o hub.ProjectOrder) (sortSpec, error) {
 	case hub.ProjectOrderStartDate:
 		s.expr, s.typ = nullsLast("p.start_date", "date", o.Desc), "date"
 	case hub.ProjectOrderVolunteersEngaged:
-		s.expr, s.typ = nullsLast("p.volunteers_engaged", "integer", o.Desc), "integer"
+		s.expr, s.typ = nullsLast(publishedPeople("p.volunteers_engaged"), "integer", o.Desc), "integer"
 	case hub.ProjectOrderUpdated:
 		s.expr, s.typ = "p.updated_at", "timestamptz"
 	default:

@@ -70,10 +70,22 @@ func activeDuring(w *where, start, end string, r hub.DateRange) {
 
 // fromSources adds "some live provenance of the record is from one of sources".
 func fromSources(w *where, t hub.RecordType, idCol string, sources []string) {
-	if len(sources) > 0 {
-		w.add(`EXISTS (SELECT 1 FROM provenance pv JOIN sources src ON src.id = pv.source_id
-			WHERE pv.record_type = '`+string(t)+`' AND pv.record_id = `+idCol+` AND pv.deleted_at IS NULL AND src.name = ANY(%s))`, sources)
+	fromSourcesIn(w, t, idCol, sources, hub.AllPeople)
+}
+
+// fromSourcesIn is fromSources as scope sees provenance: a platform's filter
+// looks at its own provenance only, so filtering on another source never
+// tells it that the other source also reports a volunteer it shares.
+func fromSourcesIn(w *where, t hub.RecordType, idCol string, sources []string, scope hub.PeopleScope) {
+	if len(sources) == 0 {
+		return
 	}
+	own := ""
+	if !scope.All {
+		own = " AND pv.source_id = " + w.arg(scope.SourceID)
+	}
+	w.add(`EXISTS (SELECT 1 FROM provenance pv JOIN sources src ON src.id = pv.source_id
+		WHERE pv.record_type = '`+string(t)+`' AND pv.record_id = `+idCol+` AND pv.deleted_at IS NULL AND src.name = ANY(%s)`+own+`)`, sources)
 }
 
 func (w *where) sql() string {

@@ -134,8 +134,9 @@ func writeVolunteerSides(ctx context.Context, a *applier, t *recordTable, recs [
 		sql  string
 		args []any
 	}{
+		// Only this source's memberships: another source's links to a volunteer they share stay.
 		{`DELETE FROM volunteer_organizations vo USING outcome o
-			WHERE vo.volunteer_id = o.record_id AND o.result IN ('created', 'updated', 'deleted')`, nil},
+			WHERE vo.volunteer_id = o.record_id AND vo.source_id = $1 AND o.result IN ('created', 'updated', 'deleted')`, []any{a.sourceID}},
 		{`INSERT INTO volunteer_organizations (volunteer_id, source_id, organization_ref, organization_id)
 			SELECT o.record_id, $1, ref.ext_id, (SELECT pv.record_id FROM provenance pv JOIN organizations r ON r.id = pv.record_id
 				WHERE pv.record_type = 'organization' AND pv.source_id = $1 AND pv.external_id = ref.ext_id)

@@ -58,7 +58,7 @@ func unPlacementWhere(f hub.UNPlacementFilter) (*where, error) {
 	in(w, "u.host_entity", f.HostEntities)
 	in(w, "u.category", f.Categories)
 	in(w, "u.status", f.Statuses)
-	fromSources(w, hub.TypeUNPlacement, "u.id", f.Sources)
+	fromSourcesIn(w, hub.TypeUNPlacement, "u.id", f.Sources, f.Scope)
 	within(w, "u.start_date", f.StartDate)
 	activeDuring(w, "u.start_date", "u.end_date", f.ActiveDuring)
 	return w, nil

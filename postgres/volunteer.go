@@ -57,9 +57,14 @@ func volunteerWhere(f hub.VolunteerFilter) (*where, error) {
 	in(w, "v.status", f.Statuses)
 	in(w, "v.gender", f.Genders)
 	if len(f.OrganizationIDs) > 0 {
-		w.add("EXISTS (SELECT 1 FROM volunteer_organizations vo WHERE vo.volunteer_id = v.id AND vo.organization_id = ANY(%s))", f.OrganizationIDs)
+		// A platform's filter reads its own memberships, as its answers show them.
+		own := ""
+		if !f.Scope.All {
+			own = " AND vo.source_id = " + w.arg(f.Scope.SourceID)
+		}
+		w.add("EXISTS (SELECT 1 FROM volunteer_organizations vo WHERE vo.volunteer_id = v.id AND vo.organization_id = ANY(%s)"+own+")", f.OrganizationIDs)
 	}
-	fromSources(w, hub.TypeVolunteer, "v.id", f.Sources)
+	fromSourcesIn(w, hub.TypeVolunteer, "v.id", f.Sources, f.Scope)
 	within(w, "v.registered_at", f.RegisteredAt)
 	return w, nil
 }
