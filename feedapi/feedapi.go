@@ -308,14 +308,22 @@ func (h *Handler) decode(raw []byte, encoding string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		var body bytes.Buffer
-		body.Grow(int(size))
-		if _, err := gunzip(raw, &body, limit); err != nil {
+		// Exactly size bytes: a bytes.Buffer would double itself near its end.
+		body := &fixedBuffer{b: make([]byte, 0, size)}
+		if _, err := gunzip(raw, body, limit); err != nil {
 			return nil, err
 		}
-		return body.Bytes(), nil
+		return body.b, nil
 	}
 	return nil, fail(http.StatusUnsupportedMediaType, "unsupported_encoding", "Content-Encoding %q is not supported; use gzip or none", encoding)
+}
+
+// fixedBuffer is a writer into a slice made of the size it will hold.
+type fixedBuffer struct{ b []byte }
+
+func (f *fixedBuffer) Write(p []byte) (int, error) {
+	f.b = append(f.b, p...)
+	return len(p), nil
 }
 
 // gunzip decompresses raw into w, stopping with a 413 as soon as more than
