@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"math"
 	"slices"
 	"strings"
@@ -85,7 +86,7 @@ const EmptyShare = 0.1
 // the EmptyShare suppressed ones: always the same for the same cell and
 // secret, unpredictable without the secret.
 func EmptySuppressed(secret []byte, m Measure, id string) bool {
-	return float64(RecordKey(secret, m, []byte("empty:"+id))) < EmptyShare*(1<<32)
+	return NewKeyer(secret).EmptySuppressed(m, id)
 }
 
 // countNoise is the distribution of the noise on a count: −5 to +5, mean
@@ -271,9 +272,34 @@ func subsetsOf[T any](dims []T) [][]T {
 // as secret and never changes for the same person, so the noise of a cell
 // changes only when its people do.
 func RecordKey(secret []byte, m Measure, id []byte) uint32 {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(m))
-	mac.Write([]byte{':'})
-	mac.Write(id)
-	return binary.BigEndian.Uint32(mac.Sum(nil))
+	return NewKeyer(secret).Key(m, id)
+}
+
+// Keyer computes many record keys under one secret (RecordKey,
+// EmptySuppressed) with one HMAC, reset between keys: a rollup build keys
+// millions of groups, and an answer may decide thousands of empty cells.
+// A Keyer is not safe for concurrent use.
+type Keyer struct {
+	mac hash.Hash
+	sum []byte
+}
+
+// NewKeyer returns a Keyer for secret.
+func NewKeyer(secret []byte) *Keyer {
+	return &Keyer{mac: hmac.New(sha256.New, secret), sum: make([]byte, 0, sha256.Size)}
+}
+
+// Key is RecordKey(secret, m, id).
+func (k *Keyer) Key(m Measure, id []byte) uint32 {
+	k.mac.Reset()
+	k.mac.Write([]byte(m))
+	k.mac.Write([]byte{':'})
+	k.mac.Write(id)
+	k.sum = k.mac.Sum(k.sum[:0])
+	return binary.BigEndian.Uint32(k.sum)
+}
+
+// EmptySuppressed is EmptySuppressed(secret, m, id).
+func (k *Keyer) EmptySuppressed(m Measure, id string) bool {
+	return float64(k.Key(m, []byte("empty:"+id))) < EmptyShare*(1<<32)
 }

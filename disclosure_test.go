@@ -216,6 +216,9 @@ func answer(t *testing.T, q hub.StatisticsQuery, reveal bool, cells map[string]*
 				if v, ok := rd.Equal[d]; ok && c.Keys[i] != v {
 					match = false
 				}
+				if d == rd.Period && (rd.From != "" && c.Keys[i] < rd.From || rd.To != "" && c.Keys[i] > rd.To) {
+					match = false
+				}
 			}
 			if match {
 				rd.Cells = append(rd.Cells, c)
@@ -371,4 +374,118 @@ func TestStatisticsAnswerWithoutPeriods(t *testing.T) {
 	if len(s.Rows) == 0 {
 		t.Fatal("no row for the 4 placements")
 	}
+}
+
+// A cell shows the same in a series bounded by from and to as in the whole
+// series, suppressed empty cells included: a bounded answer reads only its
+// periods' cells, and finds the empty ones among them.
+func TestStatisticsAnswerRangeShowsTheSameCells(t *testing.T) {
+	t.Parallel()
+	const published0 = "false 0"
+	show := func(s *hub.Statistics) map[string]string {
+		out := map[string]string{}
+		for _, row := range s.Rows {
+			if row.Keys[0] != nil && row.Keys[1] != nil {
+				out[*row.Keys[0]+"|"+*row.Keys[1]] = fmt.Sprint(row.Suppressed, deref(row.Values[0]))
+			}
+		}
+		return out
+	}
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 9))
+		cells := lattice(r, people(r, 30+r.IntN(300)), []hub.Dimension{hub.DimRegion, hub.DimYear, hub.DimMonth, hub.DimGender})
+		q := hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimRegion, hub.DimMonth},
+			Filter: hub.StatisticsFilter{Equal: map[hub.Dimension]string{}}}
+		whole := show(answer(t, q, false, cells))
+		q.Filter.From, q.Filter.To = "2024-01", "2024-03"
+		bounded := show(answer(t, q, false, cells))
+		for id, want := range whole {
+			if month := id[len(id)-7:]; month < "2024-01" || month > "2024-03" {
+				continue
+			}
+			got, ok := bounded[id]
+			if !ok {
+				got = published0 // no row is a published 0
+			}
+			if got != want {
+				t.Fatalf("seed %d: %s shows %s in the whole series, %s from 2024-01 to 2024-03", seed, id, want, got)
+			}
+		}
+		for id, got := range bounded {
+			if _, ok := whole[id]; !ok && got != published0 {
+				t.Fatalf("seed %d: %s shows %s from 2024-01 to 2024-03 and is no row of the whole series", seed, id, got)
+			}
+		}
+	}
+}
+
+// A series without from or to runs over the years whose national total is
+// published, so its ends never prove that a suppressed cell holds someone;
+// an open end reaching more than 1,200 periods is refused like a closed one.
+func TestStatisticsSeriesEnds(t *testing.T) {
+	t.Parallel()
+	cells := map[string]*hub.Cell{}
+	for _, c := range []struct {
+		year, month string
+		people      int
+	}{{"2021", "2021-11", 3}, {"2023", "2023-05", 40}, {"2024", "2024-02", 25}, {"2025", "2025-12", 2}} {
+		for _, cell := range []*hub.Cell{
+			{Dims: []hub.Dimension{hub.DimYear}, Keys: []string{c.year}},
+			{Dims: []hub.Dimension{hub.DimMonth}, Keys: []string{c.month}},
+		} {
+			cell.Measure, cell.Value, cell.People, cell.Key = hub.MeasureVolunteers, float64(c.people), c.people, uint32(c.people)*2654435761
+			cells[cell.ID()] = cell
+		}
+	}
+	series := func(reveal bool, filter hub.StatisticsFilter) (first, last string, n int) {
+		s := answer(t, hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimMonth}, Filter: filter}, reveal, cells)
+		for _, row := range s.Rows {
+			if first == "" {
+				first = *row.Keys[0]
+			}
+			last = *row.Keys[0]
+		}
+		return first, last, len(s.Rows)
+	}
+	if first, last, n := series(false, hub.StatisticsFilter{}); first != "2023-01" || last != "2024-12" || n != 24 {
+		t.Errorf("the public series runs %s..%s (%d months), want 2023-01..2024-12", first, last, n)
+	}
+	if first, last, _ := series(true, hub.StatisticsFilter{}); first != "2021-01" || last != "2025-12" {
+		t.Errorf("the admin's series runs %s..%s, want 2021-01..2025-12", first, last)
+	}
+	if first, last, _ := series(false, hub.StatisticsFilter{From: "2021-06"}); first != "2021-06" || last != "2024-12" {
+		t.Errorf("the public series from 2021-06 runs %s..%s", first, last)
+	}
+	plan, err := hub.PlanStatistics(hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimMonth},
+		Filter: hub.StatisticsFilter{From: "1900-01"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Answer(time.Now(), nil, testSecret); hub.ErrorCode(err) != hub.EINVALID {
+		t.Errorf("a series from 1900-01 to the last published year: %v, want EINVALID", err)
+	}
+}
+
+// BenchmarkStatisticsAnswerEmptyCells answers a large sparse grouping:
+// every country × month of a year × age band, with subtotals, where nearly
+// every cell is empty and decided by its key.
+func BenchmarkStatisticsAnswerEmptyCells(b *testing.B) {
+	q := hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureUNPlacements}, GroupBy: []hub.Dimension{hub.DimCountry, hub.DimMonth, hub.DimAgeBand},
+		Subtotals: true, Filter: hub.StatisticsFilter{From: "2024-01", To: "2024-12"}}
+	if err := q.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	rows := 0
+	for b.Loop() {
+		plan, err := hub.PlanStatistics(q, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := plan.Answer(time.Now(), nil, testSecret)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = len(s.Rows)
+	}
+	b.ReportMetric(float64(rows), "rows")
 }

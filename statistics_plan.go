@@ -25,31 +25,48 @@ type CellRead struct {
 	Dims    []Dimension          // canonical order; empty for the grand total
 	Equal   map[Dimension]string // keys the cells must have
 	Small   bool
-	Cells   []*Cell
+	// Period, when set, is the time dimension of Dims (YEAR or MONTH) whose
+	// key must lie within From..To, either end open.
+	Period   Dimension
+	From, To string
+	Cells    []*Cell
 
-	index map[string]*Cell
+	index map[cellKeys]*Cell
 }
 
-func (r *CellRead) cell(keys []string) *Cell {
+func (r *CellRead) cell(keys []string) *Cell { return r.cellAt(keysOf(keys)) }
+
+func (r *CellRead) cellAt(k cellKeys) *Cell {
 	if r.index == nil {
-		r.index = make(map[string]*Cell, len(r.Cells))
+		r.index = make(map[cellKeys]*Cell, len(r.Cells))
 		for _, c := range r.Cells {
-			r.index[joinKeys(c.Keys)] = c
+			r.index[keysOf(c.Keys)] = c
 		}
 	}
-	return r.index[joinKeys(keys)]
+	return r.index[k]
 }
 
-// joinKeys is a cell's keys as one map key (a read's cells share their
-// dimensions).
-func joinKeys(keys []string) string {
-	switch len(keys) {
-	case 0:
-		return ""
-	case 1:
-		return keys[0]
+// projectKeys is Project as cellKeys, without allocating.
+func (a AncestorSet) projectKeys(dims []Dimension, keys []string) cellKeys {
+	var out cellKeys
+	for i, d := range a.Dims {
+		if d == DimYear && a.YearOfMonth {
+			out[i] = keys[slices.Index(dims, DimMonth)][:4]
+			continue
+		}
+		out[i] = keys[slices.Index(dims, d)]
 	}
-	return strings.Join(keys, "\x00")
+	return out
+}
+
+// cellKeys is a cell's keys as a map key, without allocating: a cell has
+// at most MaxStatisticsDimensions (a read's cells share their dimensions).
+type cellKeys [MaxStatisticsDimensions]string
+
+func keysOf(keys []string) cellKeys {
+	var k cellKeys
+	copy(k[:], keys)
+	return k
 }
 
 // StatisticsPlan answers a StatisticsQuery from rollup cells: PlanStatistics
@@ -66,7 +83,7 @@ type StatisticsPlan struct {
 	timeDim   Dimension // YEAR or MONTH when q groups by one
 	groupings []*planGrouping
 	ranges    []*CellRead // the time dimension's cells of each measure, for a range open at one end
-	secret    []byte      // for EmptySuppressed, set by Answer
+	keyer     *Keyer      // for EmptySuppressed, set by Answer
 }
 
 // planGrouping is the rows of one grouping: q's own, or a coarser one for
@@ -118,7 +135,7 @@ func PlanStatistics(q StatisticsQuery, reveal bool) (*StatisticsPlan, error) {
 		rangeYear = wholeYear(p.timeDim, q.Filter.From, q.Filter.To)
 	}
 	reads := map[string]*CellRead{}
-	read := func(m Measure, dims []Dimension, equal map[Dimension]string, small bool) *CellRead {
+	read := func(m Measure, dims []Dimension, equal map[Dimension]string, small, bounded bool) *CellRead {
 		var b strings.Builder
 		b.WriteString(string(m) + "/" + CellID(dims, make([]string, len(dims))) + "/")
 		for _, d := range slices.Sorted(maps.Keys(equal)) {
@@ -127,11 +144,17 @@ func PlanStatistics(q StatisticsQuery, reveal bool) (*StatisticsPlan, error) {
 		if small {
 			b.WriteString("/small")
 		}
+		if bounded {
+			b.WriteString("/" + q.Filter.From + ".." + q.Filter.To)
+		}
 		k := b.String()
 		if r := reads[k]; r != nil {
 			return r
 		}
 		r := &CellRead{Measure: m, Dims: dims, Equal: equal, Small: small}
+		if bounded {
+			r.Period, r.From, r.To = p.timeDim, q.Filter.From, q.Filter.To
+		}
 		reads[k] = r
 		p.Reads = append(p.Reads, r)
 		return r
@@ -155,20 +178,23 @@ func PlanStatistics(q StatisticsQuery, reveal bool) (*StatisticsPlan, error) {
 			}
 		}
 		g.anc = make([][]ancestorRead, len(q.Measures))
+		// A series' cells outside from..to are not read: the answer shows
+		// none of them, and counting them would take them for rows.
+		bounded := overRange && slices.Contains(dims, p.timeDim)
 		for mi, m := range q.Measures {
-			g.main = append(g.main, read(m, g.cellDims, equal, false))
+			g.main = append(g.main, read(m, g.cellDims, equal, false, bounded))
 			if !m.Protected() || reveal {
 				continue
 			}
 			for _, a := range AncestorSets(g.cellDims) {
-				g.anc[mi] = append(g.anc[mi], ancestorRead{a, read(m, a.Dims, ancestorEqual(a, equal), true)})
+				g.anc[mi] = append(g.anc[mi], ancestorRead{a, read(m, a.Dims, ancestorEqual(a, equal), true, false)})
 			}
 		}
 		p.groupings = append(p.groupings, g)
 	}
 	if ti >= 0 && (q.Filter.From == "" || q.Filter.To == "") {
 		for _, m := range q.Measures {
-			p.ranges = append(p.ranges, read(m, []Dimension{p.timeDim}, nil, false))
+			p.ranges = append(p.ranges, read(m, []Dimension{DimYear}, nil, false, false))
 		}
 	}
 	return p, nil
@@ -195,9 +221,12 @@ func ancestorEqual(a AncestorSet, equal map[Dimension]string) map[Dimension]stri
 // have more than MaxStatisticsRows rows.
 func (p *StatisticsPlan) Answer(asOf time.Time, sources []string, secret []byte) (*Statistics, error) {
 	q := p.q
-	p.secret = secret
+	p.keyer = NewKeyer(secret)
 	out := &Statistics{AsOf: asOf, Measures: q.Measures, GroupBy: q.GroupBy, Exact: p.reveal}
-	periods := p.periods()
+	periods, err := p.periods(asOf)
+	if err != nil {
+		return nil, err
+	}
 	values := func(d Dimension) []string {
 		if d == p.timeDim {
 			return periods
@@ -216,19 +245,20 @@ func (p *StatisticsPlan) Answer(asOf time.Time, sources []string, secret []byte)
 	}
 
 	type row struct {
-		g    *planGrouping
-		keys []*string
+		g      *planGrouping
+		keys   []*string
+		values *StatisticsRow // when already decided (emptyRows)
 	}
 	rows := map[string]*row{}
 	var order []string
 	for _, g := range p.groupings {
-		add := func(keys []*string) {
-			if !inPeriod(q, keys) {
+		add := func(keys []*string, values *StatisticsRow) {
+			if !inPeriods(q, periods, keys) {
 				return
 			}
 			id := rowID(keys)
 			if rows[id] == nil {
-				rows[id] = &row{g, keys}
+				rows[id] = &row{g, keys, values}
 				order = append(order, id)
 			}
 		}
@@ -241,7 +271,7 @@ func (p *StatisticsPlan) Answer(asOf time.Time, sources []string, secret []byte)
 						keys[i] = &c.Keys[slices.Index(c.Dims, d)]
 					}
 				}
-				add(keys)
+				add(keys, nil)
 			}
 		}
 		// …for every empty cell that is suppressed, inside a suppressed
@@ -270,7 +300,7 @@ func (p *StatisticsPlan) Answer(asOf time.Time, sources []string, secret []byte)
 				for _, k := range others {
 					k2 := slices.Clone(k)
 					k2[qi] = &period
-					add(k2)
+					add(k2, nil)
 				}
 			}
 		}
@@ -278,6 +308,10 @@ func (p *StatisticsPlan) Answer(asOf time.Time, sources []string, secret []byte)
 
 	for _, id := range order {
 		r := rows[id]
+		if r.values != nil {
+			out.Rows = append(out.Rows, *r.values)
+			continue
+		}
 		sr := StatisticsRow{Keys: r.keys, Values: make([]*float64, len(q.Measures)), Change: make([]*float64, len(q.Measures))}
 		cellKeys := make([]string, len(r.g.cellDims))
 		for i, d := range r.g.cellDims {
@@ -321,18 +355,18 @@ func (p *StatisticsPlan) value(g *planGrouping, mi int, keys []string) (float64,
 		return 0, false
 	}
 	for _, ar := range g.anc[mi] {
-		if a := ar.read.cell(ar.set.Project(g.cellDims, keys)); a != nil && a.Suppressed() {
+		if a := ar.read.cellAt(ar.set.projectKeys(g.cellDims, keys)); a != nil && a.Suppressed() {
 			return 0, true
 		}
 	}
-	return 0, EmptySuppressed(p.secret, p.q.Measures[mi], CellID(g.cellDims, keys))
+	return 0, p.keyer.EmptySuppressed(p.q.Measures[mi], CellID(g.cellDims, keys))
 }
 
 // emptyRows adds a row of g for every empty cell of g that a protected
 // measure shows suppressed (value): every combination of the values of g's
 // dimensions that no cell holds, inside a suppressed cell or chosen by
 // EmptySuppressed.
-func (p *StatisticsPlan) emptyRows(g *planGrouping, values func(Dimension) []string, add func([]*string)) {
+func (p *StatisticsPlan) emptyRows(g *planGrouping, values func(Dimension) []string, add func([]*string, *StatisticsRow)) {
 	q := p.q
 	choices := make([][]string, len(q.GroupBy))
 	combos := 1
@@ -376,37 +410,71 @@ func (p *StatisticsPlan) emptyRows(g *planGrouping, values func(Dimension) []str
 				cellKeys[k] = *keys[slices.Index(q.GroupBy, d)]
 			}
 		}
+		empty := false
 		for mi, m := range q.Measures {
-			if !m.Protected() || g.main[mi].cell(cellKeys) != nil {
-				continue
+			if m.Protected() && g.main[mi].cell(cellKeys) == nil {
+				empty = true
 			}
-			if _, suppressed := p.value(g, mi, cellKeys); suppressed {
-				add(slices.Clone(keys))
-				return
+		}
+		if !empty {
+			return
+		}
+		// Decide every measure once: the row keeps what it shows.
+		sr := StatisticsRow{Values: make([]*float64, len(q.Measures)), Change: make([]*float64, len(q.Measures))}
+		for mi := range q.Measures {
+			if v, suppressed := p.value(g, mi, cellKeys); suppressed {
+				sr.Suppressed = true
+			} else {
+				sr.Values[mi] = &v
 			}
+		}
+		if sr.Suppressed {
+			sr.Keys = slices.Clone(keys)
+			add(sr.Keys, &sr)
 		}
 	}
 	walk(0)
 }
 
-// periods returns the periods of the answer's series: from..to, an open end
-// taken from the first or last period with data of any of its measures.
-func (p *StatisticsPlan) periods() []string {
+// periods returns the periods of the answer's series: from..to. An open
+// end is taken from the years whose national total of one of the
+// measures is published (any with a value, for admins): from the January of
+// the first, to the December of the last, or the month of asOf when that is
+// earlier. Published cells only, so where a series starts or ends never
+// tells that a suppressed cell holds someone. EINVALID for more than
+// maxPeriods periods.
+func (p *StatisticsPlan) periods(asOf time.Time) ([]string, error) {
 	if p.timeDim == "" {
-		return nil
+		return nil, nil
 	}
 	from, to := p.q.Filter.From, p.q.Filter.To
+	if from != "" && to != "" {
+		return Periods(p.timeDim, from, to), nil
+	}
 	lo, hi := "", ""
-	for _, r := range p.ranges {
+	for mi, r := range p.ranges {
+		protect := p.q.Measures[mi].Protected() && !p.reveal
 		for _, c := range r.Cells {
-			k := c.Keys[0]
-			if lo == "" || k < lo {
-				lo = k
+			if protect && c.Suppressed() {
+				continue
 			}
-			if k > hi {
-				hi = k
+			if y := c.Keys[0]; lo == "" || y < lo {
+				lo = y
+			}
+			if y := c.Keys[0]; y > hi {
+				hi = y
 			}
 		}
+	}
+	now := asOf.UTC().Format("2006")
+	if p.timeDim == DimMonth {
+		now = asOf.UTC().Format("2006-01")
+		if lo != "" {
+			lo, hi = lo+"-01", hi+"-12"
+		}
+	}
+	if hi == "" || hi > now {
+		hi = now
 	}
 	if from == "" {
 		from = lo
@@ -414,10 +482,14 @@ func (p *StatisticsPlan) periods() []string {
 	if to == "" {
 		to = hi
 	}
-	if from == "" || to == "" || from > to {
-		return nil
+	if from == "" || from > to {
+		return nil, nil
 	}
-	return Periods(p.timeDim, from, to)
+	periods := Periods(p.timeDim, from, to)
+	if len(periods) > maxPeriods {
+		return nil, Errorf(EINVALID, "filter: from %s to %s is more than %d periods; bound the series at both ends", from, to, maxPeriods)
+	}
+	return periods, nil
 }
 
 // DimensionValues lists every value of a dimension other than YEAR and
@@ -493,14 +565,16 @@ func timeIndex(q StatisticsQuery) int {
 	return -1
 }
 
-// inPeriod reports whether a row's period (if any) is within From..To.
-func inPeriod(q StatisticsQuery, keys []*string) bool {
+// inPeriods reports whether a row's period, if it has one, is among
+// periods (sorted): a series shows no row outside its periods, whatever
+// cells there are.
+func inPeriods(q StatisticsQuery, periods []string, keys []*string) bool {
 	ti := timeIndex(q)
 	if ti < 0 || keys[ti] == nil {
 		return true
 	}
 	p := *keys[ti]
-	return (q.Filter.From == "" || p >= q.Filter.From) && (q.Filter.To == "" || p <= q.Filter.To)
+	return len(periods) > 0 && p >= periods[0] && p <= periods[len(periods)-1]
 }
 
 func rowID(keys []*string) string {
@@ -518,21 +592,21 @@ func rowID(keys []*string) string {
 
 // sortRows orders rows by their keys, a null key ("all") after the values.
 func sortRows(rows []StatisticsRow) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i].Keys, rows[j].Keys
+	slices.SortStableFunc(rows, func(x, y StatisticsRow) int {
+		a, b := x.Keys, y.Keys
 		for k := range a {
 			switch {
 			case a[k] == nil && b[k] == nil:
 				continue
 			case a[k] == nil:
-				return false
+				return 1
 			case b[k] == nil:
-				return true
+				return -1
 			case *a[k] != *b[k]:
-				return *a[k] < *b[k]
+				return strings.Compare(*a[k], *b[k])
 			}
 		}
-		return false
+		return 0
 	})
 }
 

@@ -2350,6 +2350,7 @@ enum OrganizationOrderField {
   CREATED
   NAME
   FOUNDED
+  "By volunteerCount as published: counts of 1 to 9 sort with the unknown ones, for admins too."
   VOLUNTEER_COUNT
 }
 
@@ -2436,6 +2437,7 @@ enum ProjectOrderField {
   CREATED
   TITLE
   START_DATE
+  "By volunteersEngaged as published: counts of 1 to 9 sort with the unknown ones, for admins too."
   VOLUNTEERS_ENGAGED
   UPDATED
 }
@@ -2863,9 +2865,9 @@ input StatisticsFilter {
   ageBand: AgeBand
   "A source's name."
   source: String
-  "First period of a YEAR (2020) or MONTH (2020-01) grouping; periods without data are rows of zeros."
+  "First period of a YEAR (2020) or MONTH (2020-01) grouping; periods without data are rows of zeros. Without it, January of the first year whose national total is published."
   from: String
-  "Last period of a YEAR or MONTH grouping."
+  "Last period of a YEAR or MONTH grouping. Without it, December of the last year whose national total is published, or the current month if earlier."
   to: String
 }
 

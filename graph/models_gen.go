@@ -138,9 +138,9 @@ type StatisticsFilter struct {
 	AgeBand *hub.AgeBand `json:"ageBand,omitempty"`
 	// A source's name.
 	Source *string `json:"source,omitempty"`
-	// First period of a YEAR (2020) or MONTH (2020-01) grouping; periods without data are rows of zeros.
+	// First period of a YEAR (2020) or MONTH (2020-01) grouping; periods without data are rows of zeros. Without it, January of the first year whose national total is published.
 	From *string `json:"from,omitempty"`
-	// Last period of a YEAR or MONTH grouping.
+	// Last period of a YEAR or MONTH grouping. Without it, December of the last year whose national total is published, or the current month if earlier.
 	To *string `json:"to,omitempty"`
 }
 

@@ -229,6 +229,7 @@ func (l *lattice) result() []*hub.Cell {
 // cells it reaches.
 func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secret []byte) ([]*hub.Cell, error) {
 	l := newLattice(m)
+	keyer := hub.NewKeyer(secret)
 	rows, err := tx.Query(ctx, st.sql)
 	if err != nil {
 		return nil, fmt.Errorf("count %s: %w", m, err)
@@ -244,7 +245,7 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secre
 		}
 		if first || !bytes.Equal(raw[0], group) {
 			if !first {
-				l.endGroup(groupKey(secret, m, group))
+				l.endGroup(groupKey(keyer, m, group))
 			}
 			group, first = append(group[:0], raw[0]...), false
 		}
@@ -270,7 +271,7 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secre
 		return nil, fmt.Errorf("count %s: %w", m, err)
 	}
 	if !first {
-		l.endGroup(groupKey(secret, m, group))
+		l.endGroup(groupKey(keyer, m, group))
 	}
 	return l.result(), nil
 }
@@ -333,9 +334,9 @@ func (s *StatisticsService) Facts(ctx context.Context, m hub.Measure, fn func(Fa
 
 // groupKey is the record key of a stream's group, for the measures whose
 // cells are perturbed.
-func groupKey(secret []byte, m hub.Measure, group []byte) uint32 {
+func groupKey(k *hub.Keyer, m hub.Measure, group []byte) uint32 {
 	if !m.Protected() {
 		return 0
 	}
-	return hub.RecordKey(secret, m, group)
+	return k.Key(m, group)
 }

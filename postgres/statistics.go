@@ -400,6 +400,16 @@ func cellsQuery(buildID int64, r *hub.CellRead) (string, []any) {
 			sql += fmt.Sprintf(" AND keys[%d] = $%d", i+1, len(args))
 		}
 	}
+	if i := slices.Index(r.Dims, r.Period); r.Period != "" && i >= 0 {
+		if r.From != "" {
+			args = append(args, r.From)
+			sql += fmt.Sprintf(" AND keys[%d] >= $%d", i+1, len(args))
+		}
+		if r.To != "" {
+			args = append(args, r.To)
+			sql += fmt.Sprintf(" AND keys[%d] <= $%d", i+1, len(args))
+		}
+	}
 	if r.Small {
 		sql += fmt.Sprintf(" AND people BETWEEN 1 AND %d", hub.MaxSuppressedPeople)
 	}

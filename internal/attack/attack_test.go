@@ -127,12 +127,13 @@ func attackStatistics(t *testing.T, tg *target, m hub.Measure) {
 	// Every protected cell has a certificate: the solve's values are
 	// guesses, however often they are right.
 	people, inCell := w.people(t, tg)
-	certified, failed := 0, 0
+	certified, failed, unseen := 0, 0, 0
 	for c, tc := range w.truth {
 		if !tc.Primary() {
 			continue
 		}
 		if _, known := w.observation(c); !known {
+			unseen++ // in no answer: a period outside every series
 			continue
 		}
 		if w.certify(c, people, inCell) == "" {
@@ -161,8 +162,8 @@ func attackStatistics(t *testing.T, tg *target, m hub.Measure) {
 		t.Errorf("%s control: without perturbation the solve recovers nothing; the attack is too weak to prove anything", m)
 	}
 	t.Logf("%s: %d answers, %d rows, %d cells, %d relations, %d protected cells; the exact solve determines %d of them "+
-		"(%d to the right value by chance, off by up to %.0f), %d certified, %d recovered; without perturbation it would recover %d "+
+		"(%d to the right value by chance, off by up to %.0f), %d certified, %d in no answer, %d recovered; without perturbation it would recover %d "+
 		"(%s observing, %s in all)",
-		m, w.answers, w.rows, len(cells), len(rels), protected, determined, right, maxErr, certified, failed, control,
+		m, w.answers, w.rows, len(cells), len(rels), protected, determined, right, maxErr, certified, unseen, failed, control,
 		observed.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 }

@@ -97,8 +97,11 @@ type world struct {
 	// ancestors (hub.AncestorSets) and how to project a cell onto each.
 	ancestors [][]projection
 
-	seen    map[cell]obs // absent from a set seen whole: 0
-	whole   []bool       // sets whose every cell was in an answer
+	seen  map[cell]obs // absent from a set seen whole: 0
+	whole []bool       // sets whose every cell was in an answer
+	// The periods a series of the measure runs over (the same in every
+	// answer), per time dimension: cells outside are in no answer, not 0.
+	span    map[hub.Dimension][2]string
 	answers int
 	rows    int
 	// The truth, from the rollup: the cells with people (or a value).
@@ -129,7 +132,7 @@ func (p projection) of(w *world, c cell) cell {
 
 func newWorld(m hub.Measure) *world {
 	w := &world{m: m, dims: hub.MeasureDimensions[m], seen: map[cell]obs{}, truth: map[cell]*hub.Cell{}, setIdx: map[string]int{},
-		yearOf: map[uint16]uint16{}}
+		yearOf: map[uint16]uint16{}, span: map[hub.Dimension][2]string{}}
 	w.sets = postgres.DimensionSets(w.dims)
 	w.whole = make([]bool, len(w.sets))
 	for i, s := range w.sets {
@@ -248,6 +251,18 @@ func (w *world) ask(t *testing.T, tg *target, group []hub.Dimension, fixed map[h
 			o.value = *r.Values[0]
 		} else if !r.Suppressed {
 			t.Fatalf("%s %s: null and not suppressed", w.m, hub.CellID(dims, keys))
+		}
+		for i, d := range dims {
+			if _, isFixed := fixed[d]; !isFixed && (d == hub.DimYear || d == hub.DimMonth) {
+				sp, ok := w.span[d]
+				if !ok || keys[i] < sp[0] {
+					sp[0] = keys[i]
+				}
+				if !ok || keys[i] > sp[1] {
+					sp[1] = keys[i]
+				}
+				w.span[d] = sp
+			}
 		}
 		c := w.cellOf(dims, keys)
 		if had, ok := w.seen[c]; ok && had != o {
@@ -379,7 +394,20 @@ func (w *world) observation(c cell) (obs, bool) {
 	if o, ok := w.seen[c]; ok {
 		return o, true
 	}
-	return obs{}, w.whole[c.set()]
+	if !w.whole[c.set()] {
+		return obs{}, false
+	}
+	// A period outside the series is in no answer: unknown, not 0.
+	for i, d := range w.sets[c.set()] {
+		if d == hub.DimYear || d == hub.DimMonth {
+			sp, ok := w.span[d]
+			k := w.names[slices.Index(w.dims, d)][c.code(i)]
+			if !ok || k < sp[0] || k > sp[1] {
+				return obs{}, false
+			}
+		}
+	}
+	return obs{}, true
 }
 
 func (w *world) trueValue(c cell) float64 {
