@@ -59,6 +59,8 @@ type BatchProcessor struct {
 	// OnChange, when set, is called after a chunk that created, updated or
 	// deleted records: the search index has changes to pick up.
 	OnChange func(ctx context.Context)
+	// Upkeep, when set, runs after each finished batch (see Deps.Upkeep).
+	Upkeep func(ctx context.Context) error
 }
 
 // ProcessTask implements asynq.Handler.
@@ -190,6 +192,12 @@ func (p *BatchProcessor) Process(ctx context.Context, batchID string) error {
 	}
 	log.InfoContext(ctx, "batch done", "created", total.Created, "updated", total.Updated, "deleted", total.Deleted,
 		"unchanged", total.Unchanged, "stale", total.Stale, "failed", total.Failed)
+	if p.Upkeep != nil && total.Created+total.Updated+total.Deleted > 0 {
+		// The batch is done either way; the reconcile schedule tries again.
+		if err := p.Upkeep(ctx); err != nil {
+			log.WarnContext(ctx, "table upkeep after the batch failed", "err", err)
+		}
+	}
 	return nil
 }
 
@@ -294,6 +302,8 @@ type Reconciler struct {
 	After time.Duration
 	Now   func() time.Time
 	Log   *slog.Logger
+	// Upkeep, when set, runs on every reconcile (see Deps.Upkeep).
+	Upkeep func(ctx context.Context) error
 }
 
 // NewBatchReconcileTask returns the periodic reconcile task.
@@ -302,6 +312,9 @@ func NewBatchReconcileTask() *asynq.Task { return asynq.NewTask(TypeBatchReconci
 // ProcessTask implements asynq.Handler.
 func (r *Reconciler) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 	_, err := r.Reconcile(ctx)
+	if r.Upkeep != nil {
+		err = errors.Join(err, r.Upkeep(ctx))
+	}
 	return err
 }
 

@@ -44,6 +44,10 @@ type Deps struct {
 	// Statistics, when set, makes this process rebuild the statistics
 	// rollups after records change.
 	Statistics hub.StatisticsService
+	// Upkeep, when set, keeps the record tables' planner statistics fresh:
+	// it runs after each finished batch and on the reconcile schedule
+	// (postgres.DB.Upkeep).
+	Upkeep func(ctx context.Context) error
 }
 
 // Workers is the asynq server and scheduler of one process.
@@ -101,7 +105,7 @@ func New(cfg Config, deps Deps) *Workers {
 		}),
 	})
 	w.scheduler = asynq.NewScheduler(cfg.Redis, &asynq.SchedulerOpts{Location: time.UTC, Logger: slogAdapter{log}, LogLevel: asynq.WarnLevel})
-	w.Processor = &BatchProcessor{Batches: deps.Batches, Sources: deps.Sources, ChunkSize: cfg.ChunkSize, Log: log,
+	w.Processor = &BatchProcessor{Batches: deps.Batches, Sources: deps.Sources, ChunkSize: cfg.ChunkSize, Log: log, Upkeep: deps.Upkeep,
 		OnChange: func(ctx context.Context) {
 			if err := w.enqueuer.EnqueueSearchSync(ctx); err != nil {
 				// The scheduled sync picks the changes up; they are in the outbox.
@@ -114,7 +118,7 @@ func New(cfg Config, deps Deps) *Workers {
 				}
 			}
 		}}
-	reconciler := &Reconciler{Batches: deps.Batches, Queue: w.enqueuer, After: cfg.LostAfter, Now: deps.Now, Log: log}
+	reconciler := &Reconciler{Batches: deps.Batches, Queue: w.enqueuer, After: cfg.LostAfter, Now: deps.Now, Log: log, Upkeep: deps.Upkeep}
 	w.mux = asynq.NewServeMux()
 	w.mux.Handle(TypeBatchProcess, w.Processor)
 	w.mux.Handle(TypeBatchReconcile, reconciler)

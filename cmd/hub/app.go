@@ -199,7 +199,8 @@ func (m *Main) indexer() *workers.Indexer {
 // startWorkers starts the asynq workers in this process. With an open
 // search engine they also own its index and consume the search queue.
 func (m *Main) startWorkers() error {
-	deps := workers.Deps{Batches: m.Services.Batches, Sources: m.Services.Sources, Log: m.Log, Now: m.DB.Now, Statistics: m.Services.Statistics}
+	deps := workers.Deps{Batches: m.Services.Batches, Sources: m.Services.Sources, Log: m.Log, Now: m.DB.Now, Statistics: m.Services.Statistics,
+		Upkeep: m.upkeep}
 	if m.Search != nil {
 		deps.Indexer = m.indexer()
 	}
@@ -308,4 +309,14 @@ func (m *Main) submitBatch(ctx context.Context, src *hub.Source, filename string
 		m.Log.Warn("batch stored but not enqueued; the reconciler will enqueue it", "batch", b.ID, "err", err)
 	}
 	return b, nil
+}
+
+// upkeep analyzes (and where due vacuums) the record tables a load changed
+// a large share of, and logs what it did (postgres.DB.Upkeep).
+func (m *Main) upkeep(ctx context.Context) error {
+	done, err := m.DB.Upkeep(ctx)
+	for _, t := range done {
+		m.Log.InfoContext(ctx, "table upkeep", "component", "workers", "table", t.Table, "vacuumed", t.Vacuumed, "took", t.Took)
+	}
+	return err
 }
