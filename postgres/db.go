@@ -49,6 +49,9 @@ type DB struct {
 	matchMu   sync.Mutex
 	matchFor  *secretbox.Keyring // the Keys matchRing was made for
 	matchRing *secretbox.Keyring // Keys with the stored matching key pinned
+
+	countsOnce sync.Once
+	countCache *countCache // exact counts while no record changes (counts.go)
 }
 
 // NewDB returns a DB for the connection URL; call Open before use.

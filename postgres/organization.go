@@ -87,7 +87,7 @@ func (s *OrganizationService) CountOrganizations(ctx context.Context, f hub.Orga
 	if err != nil {
 		return 0, err
 	}
-	return count(ctx, s.db.Pool, "organizations o", w)
+	return s.db.countRecords(ctx, "organizations o", w)
 }
 
 // FindOrganizationsForVolunteers returns each volunteer's live

@@ -94,7 +94,7 @@ func (s *ProjectService) CountProjects(ctx context.Context, f hub.ProjectFilter)
 	if err != nil {
 		return 0, err
 	}
-	return count(ctx, s.db.Pool, "projects p", w)
+	return s.db.countRecords(ctx, "projects p", w)
 }
 
 // FindProjectsByOrganizations returns each organization's first page of projects.

@@ -82,7 +82,7 @@ func (s *UNPlacementService) CountUNPlacements(ctx context.Context, f hub.UNPlac
 	if err != nil {
 		return 0, err
 	}
-	return count(ctx, s.db.Pool, "un_placements u", w)
+	return s.db.countRecords(ctx, "un_placements u", w)
 }
 
 // FindUNPlacementsByVolunteers returns each volunteer's live placements

@@ -87,7 +87,7 @@ func (s *VolunteerService) CountVolunteers(ctx context.Context, f hub.VolunteerF
 	if err != nil {
 		return 0, err
 	}
-	return count(ctx, s.db.Pool, "volunteers v", w)
+	return s.db.countRecords(ctx, "volunteers v", w)
 }
 
 // TotalHours sums each volunteer's hours over the live participations
