@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // profiles on HUB_DEBUG_ADDR only
 	"path/filepath"
 	"time"
 
@@ -253,6 +254,18 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 func (m *Main) serveHTTP(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
+	if m.Config.DebugAddr != "" {
+		// pprof's handlers live on http.DefaultServeMux (net/http/pprof);
+		// the API's mux does not serve them.
+		dbg := &http.Server{Addr: m.Config.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := dbg.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				m.Log.Warn("pprof server stopped", "addr", m.Config.DebugAddr, "err", err)
+			}
+		}()
+		defer dbg.Close()
+		m.Log.Info("serving pprof", "url", "http://"+m.Config.DebugAddr+"/debug/pprof/")
+	}
 	m.Log.Info("serving", "url", m.URL(), "graphql", m.URL()+"/graphql", "explorer", m.URL()+"/")
 	select {
 	case err := <-errc:

@@ -26,6 +26,7 @@ type Config struct {
 	MeiliURL    string // MEILI_URL: when set, search runs on Meilisearch and workers run in `hub worker`
 	MeiliKey    string // MEILI_KEY
 	Addr        string // HUB_ADDR: where `serve` listens
+	DebugAddr   string // HUB_DEBUG_ADDR: where `serve` serves pprof profiles; empty: nowhere
 	DataDir     string // HUB_DATA_DIR: the embedded search index and other local state
 	SecretKeys  string // HUB_SECRET_KEYS: "id:base64key,…", newest first; empty: a key file in HUB_DATA_DIR
 	LogLevel    string // HUB_LOG_LEVEL: debug, info, warn, error
@@ -60,6 +61,7 @@ var configVars = [][3]string{
 	{"MEILI_URL", "", "Meilisearch URL; empty means the embedded search engine, and `serve` runs the workers in-process"},
 	{"MEILI_KEY", "", "Meilisearch API key"},
 	{"HUB_ADDR", "127.0.0.1:8080", "where `hub serve` listens"},
+	{"HUB_DEBUG_ADDR", "", "where `hub serve` serves Go's pprof profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty means nowhere. Profiles show queries' shapes and timings, so keep it on loopback"},
 	{"HUB_DATA_DIR", "./data", "local state: the embedded search index"},
 	{"HUB_SECRET_KEYS", "", "keys sealing secrets at rest, \"id:base64key,…\" newest first (32 random bytes each); empty means a key file HUB_DATA_DIR/secret.keys, created on first start"},
 	{"HUB_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -102,6 +104,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MeiliURL:    get("MEILI_URL"),
 		MeiliKey:    get("MEILI_KEY"),
 		Addr:        get("HUB_ADDR"),
+		DebugAddr:   get("HUB_DEBUG_ADDR"),
 		DataDir:     get("HUB_DATA_DIR"),
 		SecretKeys:  get("HUB_SECRET_KEYS"),
 		LogLevel:    strings.ToLower(get("HUB_LOG_LEVEL")),
@@ -151,6 +154,11 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("HUB_ADDR must be host:port (e.g. 127.0.0.1:8080 or :8080), got %q", c.Addr)
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			return fmt.Errorf("HUB_DEBUG_ADDR must be host:port (e.g. 127.0.0.1:6060) or empty, got %q", c.DebugAddr)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
