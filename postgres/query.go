@@ -186,8 +186,11 @@ func findPage[T any](ctx context.Context, q querier, from, columns, prefix strin
 }
 
 // findPagesByParent returns, for each parent id, the first page of its
-// children: one statement with row_number() over each parent's rows, never
-// one query per parent. Parents without children get an empty page.
+// children: one statement, never one query per parent. Each parent's page
+// is a LATERAL subquery with its own LIMIT, so an index on (parentCol, sort)
+// reads first+1 rows per parent however many children a parent has (a
+// row_number() over all of them read every child of a large organization).
+// Parents without children get an empty page.
 func findPagesByParent[T any](ctx context.Context, q querier, from, columns, prefix, parentCol string, parentIDs []int64,
 	w *where, s sortSpec, p hub.Page, scan rowScanner[T], id, parent func(T) int64) (map[int64]*hub.Connection[T], error) {
 	if err := p.Validate(); err != nil {
@@ -196,12 +199,13 @@ func findPagesByParent[T any](ctx context.Context, q querier, from, columns, pre
 	if err := keyset(w, s, prefix, p.After); err != nil {
 		return nil, err
 	}
-	w.add(prefix+parentCol+" = ANY(%s)", parentIDs)
-	sql := fmt.Sprintf(`SELECT * FROM (
-			SELECT %s, (%s)::text AS sort_key, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn
-			FROM %s WHERE %s
-		) x WHERE rn <= %d ORDER BY %s, rn`,
-		columns, s.expr, prefix+parentCol, s.orderBy(prefix), from, w.sql(), p.First+1, parentCol)
+	w.conds = append(w.conds, prefix+parentCol+" = parent.id")
+	parents := w.arg(parentIDs)
+	sql := fmt.Sprintf(`SELECT x.* FROM (SELECT DISTINCT unnest(%s::bigint[]) AS id) parent CROSS JOIN LATERAL (
+			SELECT %s, (%s)::text AS sort_key, row_number() OVER (ORDER BY %s) AS rn
+			FROM %s WHERE %s ORDER BY %s LIMIT %d
+		) x ORDER BY parent.id, x.rn`,
+		parents, columns, s.expr, s.orderBy(prefix), from, w.sql(), s.orderBy(prefix), p.First+1)
 	rows, err := q.Query(ctx, sql, w.args...)
 	if err != nil {
 		return nil, err
