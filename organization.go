@@ -151,3 +151,12 @@ type OrganizationService interface {
 	// by the memberships scope reads (EFORBIDDEN for the zero scope).
 	FindOrganizationsForVolunteers(ctx context.Context, volunteerIDs []int64, scope PeopleScope) (map[int64][]*Organization, error)
 }
+
+// NameIn is the name in lang (nil: the default), with fallback.
+func (o *Organization) NameIn(lang *Language) string { return o.Name.Text(lang) }
+
+// Region is the organization's region, or nil.
+func (o *Organization) Region() *Region { return RegionByCode(o.RegionCode) }
+
+// DirectionList is the organization's directions, in the record's order.
+func (o *Organization) DirectionList() []*Direction { return DirectionsByCode(o.Directions) }

@@ -131,3 +131,16 @@ type ProjectService interface {
 	// CountProjectsByOrganizations returns, for each organization, how many of its projects f selects.
 	CountProjectsByOrganizations(ctx context.Context, orgIDs []int64, f ProjectFilter) (map[int64]int, error)
 }
+
+// TitleIn is the title in lang (nil: the default), with fallback.
+func (p *Project) TitleIn(lang *Language) string { return p.Title.Text(lang) }
+
+// DescriptionIn is the description in lang (nil: the default), with
+// fallback; nil when there is none.
+func (p *Project) DescriptionIn(lang *Language) *string { return p.Description.TextOrNil(lang) }
+
+// Region is the project's region, or nil.
+func (p *Project) Region() *Region { return RegionByCode(p.RegionCode) }
+
+// DirectionList is the project's directions, in the record's order.
+func (p *Project) DirectionList() []*Direction { return DirectionsByCode(p.Directions) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Region is a first-level administrative unit of Kazakhstan, identified by
@@ -186,3 +187,46 @@ func NormalizeCategoryWord(s string) string {
 	}
 	return b.String()
 }
+
+var (
+	regionsByCode = sync.OnceValue(func() map[string]*Region {
+		m := make(map[string]*Region)
+		for _, r := range Regions() {
+			m[r.Code] = &r
+		}
+		return m
+	})
+	directionsByCode = sync.OnceValue(func() map[string]*Direction {
+		m := make(map[string]*Direction)
+		for _, d := range Directions() {
+			m[d.Code] = &d
+		}
+		return m
+	})
+)
+
+// RegionByCode returns the region with an ISO 3166-2:KZ code (any case,
+// surrounding space ignored), or nil. Callers share the value: do not
+// modify it.
+func RegionByCode(code string) *Region {
+	return regionsByCode()[strings.ToUpper(strings.TrimSpace(code))]
+}
+
+// DirectionsByCode returns the directions with codes, in their order,
+// skipping unknown codes. Callers share the values: do not modify them.
+func DirectionsByCode(codes []string) []*Direction {
+	m := directionsByCode()
+	out := make([]*Direction, 0, len(codes))
+	for _, c := range codes {
+		if d := m[c]; d != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// NameIn is the region's name in lang (nil: the default), with fallback.
+func (r *Region) NameIn(lang *Language) string { return r.Name.Text(lang) }
+
+// NameIn is the direction's name in lang (nil: the default), with fallback.
+func (d *Direction) NameIn(lang *Language) string { return d.Name.Text(lang) }

@@ -49,6 +49,22 @@ func (t LocalizedText) Get(lang Language) string {
 	return ""
 }
 
+// Text is Get for a language that may be absent (nil: the default).
+func (t LocalizedText) Text(lang *Language) string {
+	if lang == nil {
+		return t.Get("")
+	}
+	return t.Get(*lang)
+}
+
+// TextOrNil is Text, or nil when no language has text.
+func (t LocalizedText) TextOrNil(lang *Language) *string {
+	if s := t.Text(lang); s != "" {
+		return &s
+	}
+	return nil
+}
+
 // IsZero reports whether no language has text.
 func (t LocalizedText) IsZero() bool { return t.KK == "" && t.RU == "" && t.EN == "" }
 

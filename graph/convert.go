@@ -112,32 +112,13 @@ func indicatorFilter(f *IndicatorFilter) hub.IndicatorFilter {
 	return hub.IndicatorFilter{Metrics: f.Metric, Regions: upperCodes(f.Region), Sources: f.Source, Period: dateRange(f.Period)}
 }
 
-// region returns the region with code from the request's reference data;
-// nil for "" (a record without a region).
-func (r *Resolver) region(ctx context.Context, code string) (*hub.Region, error) {
+// region returns the region with code, or nil: the shipped reference
+// data (hub.Regions), which migrations write to PostgreSQL.
+func (r *Resolver) region(_ context.Context, code string) (*hub.Region, error) {
 	if code == "" {
 		return nil, nil
 	}
-	l := loadersFor(ctx)
-	if err := l.reference(ctx, r); err != nil {
-		return nil, err
-	}
-	return l.regions[strings.ToUpper(strings.TrimSpace(code))], nil
-}
-
-// directions returns the directions with codes, in the record's order.
-func (r *Resolver) directions(ctx context.Context, codes []string) ([]*hub.Direction, error) {
-	l := loadersFor(ctx)
-	if err := l.reference(ctx, r); err != nil {
-		return nil, err
-	}
-	out := make([]*hub.Direction, 0, len(codes))
-	for _, c := range codes {
-		if d := l.directions[c]; d != nil {
-			out = append(out, d)
-		}
-	}
-	return out, nil
+	return hub.RegionByCode(code), nil
 }
 
 func (r *Resolver) provenance(ctx context.Context, t hub.RecordType, id int64) ([]*hub.Provenance, error) {

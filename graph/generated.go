@@ -29,7 +29,6 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
-	Direction() DirectionResolver
 	Indicator() IndicatorResolver
 	IngestBatch() IngestBatchResolver
 	Organization() OrganizationResolver
@@ -37,7 +36,6 @@ type ResolverRoot interface {
 	PersonalDataAccess() PersonalDataAccessResolver
 	Project() ProjectResolver
 	Query() QueryResolver
-	Region() RegionResolver
 	Source() SourceResolver
 	UNPlacement() UNPlacementResolver
 	Volunteer() VolunteerResolver
@@ -62,8 +60,8 @@ type ComplexityRoot struct {
 	}
 
 	Direction struct {
-		Code func(childComplexity int) int
-		Name func(childComplexity int, lang *hub.Language) int
+		Code   func(childComplexity int) int
+		NameIn func(childComplexity int, lang *hub.Language) int
 	}
 
 	GeoPoint struct {
@@ -118,11 +116,11 @@ type ComplexityRoot struct {
 		ContactEmail   func(childComplexity int) int
 		ContactPhone   func(childComplexity int) int
 		DeletedAt      func(childComplexity int) int
-		Directions     func(childComplexity int) int
+		DirectionList  func(childComplexity int) int
 		Founded        func(childComplexity int) int
-		ID             func(childComplexity int) int
 		Kind           func(childComplexity int) int
-		Name           func(childComplexity int, lang *hub.Language) int
+		NameIn         func(childComplexity int, lang *hub.Language) int
+		NodeID         func(childComplexity int) int
 		Projects       func(childComplexity int, filter *ProjectFilter, orderBy *ProjectOrder, first *int, after *string) int
 		Provenance     func(childComplexity int) int
 		Region         func(childComplexity int) int
@@ -151,7 +149,7 @@ type ComplexityRoot struct {
 	Participation struct {
 		EndDate    func(childComplexity int) int
 		Hours      func(childComplexity int) int
-		ID         func(childComplexity int) int
+		NodeID     func(childComplexity int) int
 		Project    func(childComplexity int) int
 		Provenance func(childComplexity int) int
 		Role       func(childComplexity int) int
@@ -193,13 +191,13 @@ type ComplexityRoot struct {
 	Project struct {
 		Beneficiaries     func(childComplexity int) int
 		DeletedAt         func(childComplexity int) int
-		Description       func(childComplexity int, lang *hub.Language) int
-		Directions        func(childComplexity int) int
+		DescriptionIn     func(childComplexity int, lang *hub.Language) int
+		DirectionList     func(childComplexity int) int
 		EndDate           func(childComplexity int) int
 		Grant             func(childComplexity int) int
-		ID                func(childComplexity int) int
 		Locality          func(childComplexity int) int
 		Location          func(childComplexity int) int
+		NodeID            func(childComplexity int) int
 		Organization      func(childComplexity int) int
 		Participations    func(childComplexity int, first *int, after *string) int
 		Provenance        func(childComplexity int) int
@@ -207,7 +205,7 @@ type ComplexityRoot struct {
 		StartDate         func(childComplexity int) int
 		Status            func(childComplexity int) int
 		Tags              func(childComplexity int) int
-		Title             func(childComplexity int, lang *hub.Language) int
+		TitleIn           func(childComplexity int, lang *hub.Language) int
 		URL               func(childComplexity int) int
 		VolunteerHours    func(childComplexity int) int
 		VolunteersEngaged func(childComplexity int) int
@@ -261,9 +259,9 @@ type ComplexityRoot struct {
 	}
 
 	Region struct {
-		Code func(childComplexity int) int
-		Kind func(childComplexity int) int
-		Name func(childComplexity int, lang *hub.Language) int
+		Code   func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		NameIn func(childComplexity int, lang *hub.Language) int
 	}
 
 	SearchFacetCount struct {
@@ -346,8 +344,8 @@ type ComplexityRoot struct {
 		AgeBand        func(childComplexity int) int
 		Directions     func(childComplexity int) int
 		Gender         func(childComplexity int) int
-		ID             func(childComplexity int) int
 		Languages      func(childComplexity int) int
+		NodeID         func(childComplexity int) int
 		Organizations  func(childComplexity int) int
 		Participations func(childComplexity int, first *int, after *string) int
 		Personal       func(childComplexity int) int
@@ -386,9 +384,6 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
-type DirectionResolver interface {
-	Name(ctx context.Context, obj *hub.Direction, lang *hub.Language) (string, error)
-}
 type IndicatorResolver interface {
 	ID(ctx context.Context, obj *hub.Indicator) (string, error)
 
@@ -410,12 +405,8 @@ type IngestBatchResolver interface {
 	SweepNote(ctx context.Context, obj *hub.Batch) (*string, error)
 }
 type OrganizationResolver interface {
-	ID(ctx context.Context, obj *hub.Organization) (string, error)
-	Name(ctx context.Context, obj *hub.Organization, lang *hub.Language) (string, error)
 	Bin(ctx context.Context, obj *hub.Organization) (*string, error)
 
-	Region(ctx context.Context, obj *hub.Organization) (*hub.Region, error)
-	Directions(ctx context.Context, obj *hub.Organization) ([]*hub.Direction, error)
 	Website(ctx context.Context, obj *hub.Organization) (*string, error)
 	ContactEmail(ctx context.Context, obj *hub.Organization) (*string, error)
 	ContactPhone(ctx context.Context, obj *hub.Organization) (*string, error)
@@ -425,7 +416,6 @@ type OrganizationResolver interface {
 	Provenance(ctx context.Context, obj *hub.Organization) ([]*hub.Provenance, error)
 }
 type ParticipationResolver interface {
-	ID(ctx context.Context, obj *hub.Participation) (string, error)
 	Volunteer(ctx context.Context, obj *hub.Participation) (*hub.Volunteer, error)
 	Project(ctx context.Context, obj *hub.Participation) (*hub.Project, error)
 	Role(ctx context.Context, obj *hub.Participation) (*string, error)
@@ -437,14 +427,10 @@ type PersonalDataAccessResolver interface {
 	Volunteer(ctx context.Context, obj *hub.PersonalAccess) (*hub.Volunteer, error)
 }
 type ProjectResolver interface {
-	ID(ctx context.Context, obj *hub.Project) (string, error)
-	Title(ctx context.Context, obj *hub.Project, lang *hub.Language) (string, error)
-	Description(ctx context.Context, obj *hub.Project, lang *hub.Language) (*string, error)
 	Organization(ctx context.Context, obj *hub.Project) (*hub.Organization, error)
-	Region(ctx context.Context, obj *hub.Project) (*hub.Region, error)
+
 	Locality(ctx context.Context, obj *hub.Project) (*string, error)
 	Location(ctx context.Context, obj *hub.Project) (*GeoPoint, error)
-	Directions(ctx context.Context, obj *hub.Project) ([]*hub.Direction, error)
 
 	Grant(ctx context.Context, obj *hub.Project) (*Grant, error)
 
@@ -473,9 +459,6 @@ type QueryResolver interface {
 	PersonalDataAccessLog(ctx context.Context, volunteerID *string, keyName *string, from *time.Time, to *time.Time, first *int, after *string) (*PersonalDataAccessConnection, error)
 	Search(ctx context.Context, query string, types []SearchType, filter *SearchFilter, facets []SearchFacet, orderBy *SearchOrder, first *int, after *string) (*SearchResult, error)
 }
-type RegionResolver interface {
-	Name(ctx context.Context, obj *hub.Region, lang *hub.Language) (string, error)
-}
 type SourceResolver interface {
 	ID(ctx context.Context, obj *hub.Source) (string, error)
 
@@ -494,7 +477,6 @@ type UNPlacementResolver interface {
 	Provenance(ctx context.Context, obj *hub.UNPlacement) ([]*hub.Provenance, error)
 }
 type VolunteerResolver interface {
-	ID(ctx context.Context, obj *hub.Volunteer) (string, error)
 	Region(ctx context.Context, obj *hub.Volunteer) (*hub.Region, error)
 	AgeBand(ctx context.Context, obj *hub.Volunteer) (hub.AgeBand, error)
 
@@ -577,7 +559,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Direction.Code(childComplexity), true
 	case "Direction.name":
-		if e.ComplexityRoot.Direction.Name == nil {
+		if e.ComplexityRoot.Direction.NameIn == nil {
 			break
 		}
 
@@ -586,7 +568,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Direction.Name(childComplexity, args["lang"].(*hub.Language)), true
+		return e.ComplexityRoot.Direction.NameIn(childComplexity, args["lang"].(*hub.Language)), true
 
 	case "GeoPoint.lat":
 		if e.ComplexityRoot.GeoPoint.Lat == nil {
@@ -820,23 +802,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.DeletedAt(childComplexity), true
 	case "Organization.directions":
-		if e.ComplexityRoot.Organization.Directions == nil {
+		if e.ComplexityRoot.Organization.DirectionList == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Organization.Directions(childComplexity), true
+		return e.ComplexityRoot.Organization.DirectionList(childComplexity), true
 	case "Organization.founded":
 		if e.ComplexityRoot.Organization.Founded == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Organization.Founded(childComplexity), true
-	case "Organization.id":
-		if e.ComplexityRoot.Organization.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Organization.ID(childComplexity), true
 	case "Organization.kind":
 		if e.ComplexityRoot.Organization.Kind == nil {
 			break
@@ -844,7 +820,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.Kind(childComplexity), true
 	case "Organization.name":
-		if e.ComplexityRoot.Organization.Name == nil {
+		if e.ComplexityRoot.Organization.NameIn == nil {
 			break
 		}
 
@@ -853,7 +829,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Organization.Name(childComplexity, args["lang"].(*hub.Language)), true
+		return e.ComplexityRoot.Organization.NameIn(childComplexity, args["lang"].(*hub.Language)), true
+	case "Organization.id":
+		if e.ComplexityRoot.Organization.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.NodeID(childComplexity), true
 	case "Organization.projects":
 		if e.ComplexityRoot.Organization.Projects == nil {
 			break
@@ -960,11 +942,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Participation.Hours(childComplexity), true
 	case "Participation.id":
-		if e.ComplexityRoot.Participation.ID == nil {
+		if e.ComplexityRoot.Participation.NodeID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Participation.ID(childComplexity), true
+		return e.ComplexityRoot.Participation.NodeID(childComplexity), true
 	case "Participation.project":
 		if e.ComplexityRoot.Participation.Project == nil {
 			break
@@ -1110,7 +1092,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Project.DeletedAt(childComplexity), true
 	case "Project.description":
-		if e.ComplexityRoot.Project.Description == nil {
+		if e.ComplexityRoot.Project.DescriptionIn == nil {
 			break
 		}
 
@@ -1119,13 +1101,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Project.Description(childComplexity, args["lang"].(*hub.Language)), true
+		return e.ComplexityRoot.Project.DescriptionIn(childComplexity, args["lang"].(*hub.Language)), true
 	case "Project.directions":
-		if e.ComplexityRoot.Project.Directions == nil {
+		if e.ComplexityRoot.Project.DirectionList == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Project.Directions(childComplexity), true
+		return e.ComplexityRoot.Project.DirectionList(childComplexity), true
 	case "Project.endDate":
 		if e.ComplexityRoot.Project.EndDate == nil {
 			break
@@ -1138,12 +1120,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Grant(childComplexity), true
-	case "Project.id":
-		if e.ComplexityRoot.Project.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Project.ID(childComplexity), true
 	case "Project.locality":
 		if e.ComplexityRoot.Project.Locality == nil {
 			break
@@ -1156,6 +1132,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Location(childComplexity), true
+	case "Project.id":
+		if e.ComplexityRoot.Project.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.NodeID(childComplexity), true
 	case "Project.organization":
 		if e.ComplexityRoot.Project.Organization == nil {
 			break
@@ -1204,7 +1186,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Project.Tags(childComplexity), true
 	case "Project.title":
-		if e.ComplexityRoot.Project.Title == nil {
+		if e.ComplexityRoot.Project.TitleIn == nil {
 			break
 		}
 
@@ -1213,7 +1195,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Project.Title(childComplexity, args["lang"].(*hub.Language)), true
+		return e.ComplexityRoot.Project.TitleIn(childComplexity, args["lang"].(*hub.Language)), true
 	case "Project.url":
 		if e.ComplexityRoot.Project.URL == nil {
 			break
@@ -1519,7 +1501,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Region.Kind(childComplexity), true
 	case "Region.name":
-		if e.ComplexityRoot.Region.Name == nil {
+		if e.ComplexityRoot.Region.NameIn == nil {
 			break
 		}
 
@@ -1528,7 +1510,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Region.Name(childComplexity, args["lang"].(*hub.Language)), true
+		return e.ComplexityRoot.Region.NameIn(childComplexity, args["lang"].(*hub.Language)), true
 
 	case "SearchFacetCount.field":
 		if e.ComplexityRoot.SearchFacetCount.Field == nil {
@@ -1839,18 +1821,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volunteer.Gender(childComplexity), true
-	case "Volunteer.id":
-		if e.ComplexityRoot.Volunteer.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Volunteer.ID(childComplexity), true
 	case "Volunteer.languages":
 		if e.ComplexityRoot.Volunteer.Languages == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Volunteer.Languages(childComplexity), true
+	case "Volunteer.id":
+		if e.ComplexityRoot.Volunteer.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volunteer.NodeID(childComplexity), true
 	case "Volunteer.organizations":
 		if e.ComplexityRoot.Volunteer.Organizations == nil {
 			break
@@ -4530,7 +4512,7 @@ func (ec *executionContext) _Direction_name(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Direction().Name(ctx, obj, fc.Args["lang"].(*hub.Language))
+			return obj.NameIn(fc.Args["lang"].(*hub.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4545,7 +4527,7 @@ func (ec *executionContext) fieldContext_Direction_name(ctx context.Context, fie
 		Object:     "Direction",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -5378,7 +5360,7 @@ func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.
 			return ec.fieldContext_Organization_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Organization().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5389,7 +5371,7 @@ func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Organization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Organization", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Organization", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *hub.Organization) (ret graphql.Marshaler) {
@@ -5402,7 +5384,7 @@ func (ec *executionContext) _Organization_name(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Organization().Name(ctx, obj, fc.Args["lang"].(*hub.Language))
+			return obj.NameIn(fc.Args["lang"].(*hub.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5417,7 +5399,7 @@ func (ec *executionContext) fieldContext_Organization_name(ctx context.Context, 
 		Object:     "Organization",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -5491,7 +5473,7 @@ func (ec *executionContext) _Organization_region(ctx context.Context, field grap
 			return ec.fieldContext_Organization_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Organization().Region(ctx, obj)
+			return obj.Region(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -5506,7 +5488,7 @@ func (ec *executionContext) fieldContext_Organization_region(_ context.Context, 
 		Object:     "Organization",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
 		},
@@ -5523,7 +5505,7 @@ func (ec *executionContext) _Organization_directions(ctx context.Context, field 
 			return ec.fieldContext_Organization_directions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Organization().Directions(ctx, obj)
+			return obj.DirectionList(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Direction) graphql.Marshaler {
@@ -5538,7 +5520,7 @@ func (ec *executionContext) fieldContext_Organization_directions(_ context.Conte
 		Object:     "Organization",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Direction(ctx, field)
 		},
@@ -6016,7 +5998,7 @@ func (ec *executionContext) _Participation_id(ctx context.Context, field graphql
 			return ec.fieldContext_Participation_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Participation().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6027,7 +6009,7 @@ func (ec *executionContext) _Participation_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Participation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Participation", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Participation", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Participation_volunteer(ctx context.Context, field graphql.CollectedField, obj *hub.Participation) (ret graphql.Marshaler) {
@@ -6658,7 +6640,7 @@ func (ec *executionContext) _Project_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Project_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6669,7 +6651,7 @@ func (ec *executionContext) _Project_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Project_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Project", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Project_title(ctx context.Context, field graphql.CollectedField, obj *hub.Project) (ret graphql.Marshaler) {
@@ -6682,7 +6664,7 @@ func (ec *executionContext) _Project_title(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Project().Title(ctx, obj, fc.Args["lang"].(*hub.Language))
+			return obj.TitleIn(fc.Args["lang"].(*hub.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6697,7 +6679,7 @@ func (ec *executionContext) fieldContext_Project_title(ctx context.Context, fiel
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -6726,7 +6708,7 @@ func (ec *executionContext) _Project_description(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Project().Description(ctx, obj, fc.Args["lang"].(*hub.Language))
+			return obj.DescriptionIn(fc.Args["lang"].(*hub.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6741,7 +6723,7 @@ func (ec *executionContext) fieldContext_Project_description(ctx context.Context
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -6801,7 +6783,7 @@ func (ec *executionContext) _Project_region(ctx context.Context, field graphql.C
 			return ec.fieldContext_Project_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().Region(ctx, obj)
+			return obj.Region(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -6816,7 +6798,7 @@ func (ec *executionContext) fieldContext_Project_region(_ context.Context, field
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
 		},
@@ -6888,7 +6870,7 @@ func (ec *executionContext) _Project_directions(ctx context.Context, field graph
 			return ec.fieldContext_Project_directions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().Directions(ctx, obj)
+			return obj.DirectionList(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Direction) graphql.Marshaler {
@@ -6903,7 +6885,7 @@ func (ec *executionContext) fieldContext_Project_directions(_ context.Context, f
 		Object:     "Project",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Direction(ctx, field)
 		},
@@ -8572,7 +8554,7 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Region().Name(ctx, obj, fc.Args["lang"].(*hub.Language))
+			return obj.NameIn(fc.Args["lang"].(*hub.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -8587,7 +8569,7 @@ func (ec *executionContext) fieldContext_Region_name(ctx context.Context, field 
 		Object:     "Region",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("field of type String does not have child fields")
 		},
@@ -9811,7 +9793,7 @@ func (ec *executionContext) _Volunteer_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Volunteer_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Volunteer().ID(ctx, obj)
+			return obj.NodeID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9822,7 +9804,7 @@ func (ec *executionContext) _Volunteer_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Volunteer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Volunteer", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Volunteer", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Volunteer_region(ctx context.Context, field graphql.CollectedField, obj *hub.Volunteer) (ret graphql.Marshaler) {
@@ -12621,14 +12603,13 @@ func (ec *executionContext) _Direction(ctx context.Context, sel ast.SelectionSet
 		case "code":
 			out.Values[i] = ec._Direction_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Direction_name(ctx, field, obj)
-				})
+			out.Values[i] = ec._Direction_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12969,17 +12950,15 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Organization")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_name(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "bin":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -12992,17 +12971,15 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_region(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "directions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Organization_directions(ctx, field, obj)
-				})
+			out.Values[i] = ec._Organization_directions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "website":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -13207,11 +13184,10 @@ func (ec *executionContext) _Participation(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Participation")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Participation_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Participation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "volunteer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -13504,23 +13480,20 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Project")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "title":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_title(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "description":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_description(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "organization":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -13528,11 +13501,10 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Project_organization(ctx, field, obj)
 				})
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_region(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "locality":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -13546,11 +13518,10 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 					return ec._Project_location(ctx, field, obj)
 				})
 		case "directions":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_directions(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_directions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Project_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13987,19 +13958,18 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		case "code":
 			out.Values[i] = ec._Region_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "kind":
 			out.Values[i] = ec._Region_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Region_name(ctx, field, obj)
-				})
+			out.Values[i] = ec._Region_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14549,11 +14519,10 @@ func (ec *executionContext) _Volunteer(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Volunteer")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Volunteer_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Volunteer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "region":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -20,9 +20,7 @@ const (
 	typeSource        = "Source"
 )
 
-func globalID(typ string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
-}
+func globalID(typ string, id int64) string { return hub.GlobalID(typ, id) }
 
 // parseGlobalID returns the type and database id of a global id.
 func parseGlobalID(gid string) (typ string, id int64, err error) {

@@ -114,11 +114,6 @@ type loaders struct {
 	// no records of people): every person-level batch reads within it.
 	people     hub.PeopleScope
 	peopleFrom string // the platform's source, whose provenance alone it sees
-
-	refOnce    sync.Once
-	regions    map[string]*hub.Region
-	directions map[string]*hub.Direction
-	refErr     error
 }
 
 // pageKey asks for one parent's page of children; args is the JSON of the
@@ -317,31 +312,6 @@ func fail[V any](n int, err error) []*dataloader.Result[V] {
 		out[i] = &dataloader.Result[V]{Error: err}
 	}
 	return out
-}
-
-// reference loads regions and directions once per request.
-func (l *loaders) reference(ctx context.Context, r *Resolver) error {
-	l.refOnce.Do(func() {
-		regions, err := r.ReferenceService.FindRegions(ctx)
-		if err != nil {
-			l.refErr = err
-			return
-		}
-		directions, err := r.ReferenceService.FindDirections(ctx)
-		if err != nil {
-			l.refErr = err
-			return
-		}
-		l.regions = make(map[string]*hub.Region, len(regions))
-		for _, x := range regions {
-			l.regions[x.Code] = x
-		}
-		l.directions = make(map[string]*hub.Direction, len(directions))
-		for _, x := range directions {
-			l.directions[x.Code] = x
-		}
-	})
-	return l.refErr
 }
 
 // WithLoaders returns middleware that gives each request its own loaders.

@@ -12,10 +12,6 @@ import (
 	"github.com/birgemiz/hub"
 )
 
-func (r *directionResolver) Name(ctx context.Context, obj *hub.Direction, lang *hub.Language) (string, error) {
-	return obj.Name.Get(langOf(lang)), nil
-}
-
 func (r *indicatorResolver) ID(ctx context.Context, obj *hub.Indicator) (string, error) {
 	return globalID(typeIndicator, obj.ID), nil
 }
@@ -62,24 +58,8 @@ func (r *ingestBatchResolver) SweepNote(ctx context.Context, obj *hub.Batch) (*s
 	return nullable(note), nil
 }
 
-func (r *organizationResolver) ID(ctx context.Context, obj *hub.Organization) (string, error) {
-	return globalID(typeOrganization, obj.ID), nil
-}
-
-func (r *organizationResolver) Name(ctx context.Context, obj *hub.Organization, lang *hub.Language) (string, error) {
-	return obj.Name.Get(langOf(lang)), nil
-}
-
 func (r *organizationResolver) Bin(ctx context.Context, obj *hub.Organization) (*string, error) {
 	return nullable(obj.BIN), nil
-}
-
-func (r *organizationResolver) Region(ctx context.Context, obj *hub.Organization) (*hub.Region, error) {
-	return r.region(ctx, obj.RegionCode)
-}
-
-func (r *organizationResolver) Directions(ctx context.Context, obj *hub.Organization) ([]*hub.Direction, error) {
-	return r.directions(ctx, obj.Directions)
 }
 
 func (r *organizationResolver) Website(ctx context.Context, obj *hub.Organization) (*string, error) {
@@ -106,10 +86,6 @@ func (r *organizationResolver) Provenance(ctx context.Context, obj *hub.Organiza
 	return r.provenance(ctx, hub.TypeOrganization, obj.ID)
 }
 
-func (r *participationResolver) ID(ctx context.Context, obj *hub.Participation) (string, error) {
-	return globalID(typeParticipation, obj.ID), nil
-}
-
 func (r *participationResolver) Volunteer(ctx context.Context, obj *hub.Participation) (*hub.Volunteer, error) {
 	return loadRef(ctx, obj.VolunteerID, loadersFor(ctx).volunteer)
 }
@@ -134,24 +110,8 @@ func (r *personalDataAccessResolver) Volunteer(ctx context.Context, obj *hub.Per
 	return loadersFor(ctx).loadVolunteer(ctx, obj.VolunteerID)
 }
 
-func (r *projectResolver) ID(ctx context.Context, obj *hub.Project) (string, error) {
-	return globalID(typeProject, obj.ID), nil
-}
-
-func (r *projectResolver) Title(ctx context.Context, obj *hub.Project, lang *hub.Language) (string, error) {
-	return obj.Title.Get(langOf(lang)), nil
-}
-
-func (r *projectResolver) Description(ctx context.Context, obj *hub.Project, lang *hub.Language) (*string, error) {
-	return localized(obj.Description, lang), nil
-}
-
 func (r *projectResolver) Organization(ctx context.Context, obj *hub.Project) (*hub.Organization, error) {
 	return loadRef(ctx, obj.OrganizationID, loadersFor(ctx).organization)
-}
-
-func (r *projectResolver) Region(ctx context.Context, obj *hub.Project) (*hub.Region, error) {
-	return r.region(ctx, obj.RegionCode)
 }
 
 func (r *projectResolver) Locality(ctx context.Context, obj *hub.Project) (*string, error) {
@@ -163,10 +123,6 @@ func (r *projectResolver) Location(ctx context.Context, obj *hub.Project) (*GeoP
 		return nil, nil
 	}
 	return &GeoPoint{Lat: *obj.Lat, Lon: *obj.Lon}, nil
-}
-
-func (r *projectResolver) Directions(ctx context.Context, obj *hub.Project) ([]*hub.Direction, error) {
-	return r.directions(ctx, obj.Directions)
 }
 
 func (r *projectResolver) Grant(ctx context.Context, obj *hub.Project) (*Grant, error) {
@@ -306,10 +262,6 @@ func (r *queryResolver) Search(ctx context.Context, query string, types []Search
 	return r.searchResult(ctx, q)
 }
 
-func (r *regionResolver) Name(ctx context.Context, obj *hub.Region, lang *hub.Language) (string, error) {
-	return obj.Name.Get(langOf(lang)), nil
-}
-
 func (r *sourceResolver) ID(ctx context.Context, obj *hub.Source) (string, error) {
 	return globalID(typeSource, obj.ID), nil
 }
@@ -346,10 +298,6 @@ func (r *uNPlacementResolver) Provenance(ctx context.Context, obj *hub.UNPlaceme
 	return r.provenance(ctx, hub.TypeUNPlacement, obj.ID)
 }
 
-func (r *volunteerResolver) ID(ctx context.Context, obj *hub.Volunteer) (string, error) {
-	return globalID(typeVolunteer, obj.ID), nil
-}
-
 func (r *volunteerResolver) Region(ctx context.Context, obj *hub.Volunteer) (*hub.Region, error) {
 	return r.region(ctx, obj.RegionCode)
 }
@@ -359,7 +307,7 @@ func (r *volunteerResolver) AgeBand(ctx context.Context, obj *hub.Volunteer) (hu
 }
 
 func (r *volunteerResolver) Directions(ctx context.Context, obj *hub.Volunteer) ([]*hub.Direction, error) {
-	return r.directions(ctx, obj.Directions)
+	return hub.DirectionsByCode(obj.Directions), nil
 }
 
 func (r *volunteerResolver) TotalHours(ctx context.Context, obj *hub.Volunteer) (float64, error) {
@@ -403,8 +351,6 @@ func (r *volunteerPersonalResolver) Iin(ctx context.Context, obj *hub.VolunteerP
 	return nullable(obj.IIN), nil
 }
 
-func (r *Resolver) Direction() DirectionResolver { return &directionResolver{r} }
-
 func (r *Resolver) Indicator() IndicatorResolver { return &indicatorResolver{r} }
 
 func (r *Resolver) IngestBatch() IngestBatchResolver { return &ingestBatchResolver{r} }
@@ -421,8 +367,6 @@ func (r *Resolver) Project() ProjectResolver { return &projectResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
-
 func (r *Resolver) Source() SourceResolver { return &sourceResolver{r} }
 
 func (r *Resolver) UNPlacement() UNPlacementResolver { return &uNPlacementResolver{r} }
@@ -434,7 +378,6 @@ func (r *Resolver) VolunteerPersonal() VolunteerPersonalResolver {
 }
 
 type (
-	directionResolver          struct{ *Resolver }
 	indicatorResolver          struct{ *Resolver }
 	ingestBatchResolver        struct{ *Resolver }
 	organizationResolver       struct{ *Resolver }
@@ -442,7 +385,6 @@ type (
 	personalDataAccessResolver struct{ *Resolver }
 	projectResolver            struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
-	regionResolver             struct{ *Resolver }
 	sourceResolver             struct{ *Resolver }
 	uNPlacementResolver        struct{ *Resolver }
 	volunteerResolver          struct{ *Resolver }
