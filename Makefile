@@ -1,7 +1,7 @@
 # Birgemiz Hub. CI (.ci/run) calls these targets.
 GO ?= go
 
-.PHONY: help generate verify lint test bench demo build coldstart
+.PHONY: help generate verify lint test bench benchmark demo build coldstart
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,10 @@ test: ## the tests (the README's test command)
 
 bench: ## benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+SCALE ?= region
+benchmark: ## the hub against PostGraphile 5 and bare PostgreSQL under load, SCALE=national|region|demo (scripts/benchmark, BENCHMARKS.md)
+	scripts/benchmark $(SCALE)
 
 build: ## build the hub binary
 	$(GO) build -o hub ./cmd/hub
