@@ -97,10 +97,13 @@ func (r *Resolver) searchResult(ctx context.Context, q search.Query) (*SearchRes
 	// batch functions prefetch what the query selects on the nodes
 	// (prefetch.go); the Loads below get those answers.
 	var node graphql.CollectedField
+	wantHighlights := false // marking words costs more than the search itself: only when asked
 	for _, f := range selected(ctx, "hits") {
-		if f.Name == "node" {
+		switch f.Name {
+		case "node":
 			node = f
-			break
+		case "highlights":
+			wantHighlights = true
 		}
 	}
 	var projects, organizations, placements []int64
@@ -142,7 +145,11 @@ func (r *Resolver) searchResult(ctx context.Context, q search.Query) (*SearchRes
 		if n == nil {
 			continue
 		}
-		out.Hits = append(out.Hits, &SearchHit{Score: h.Score, Node: n, Highlights: highlights(n, terms)})
+		hit := &SearchHit{Score: h.Score, Node: n, Highlights: []*Highlight{}}
+		if wantHighlights {
+			hit.Highlights = highlights(n, terms)
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	for _, f := range res.Facets {
 		fc := &SearchFacetCount{Field: facetName(f.Facet), Values: make([]*SearchFacetValue, len(f.Values))}
