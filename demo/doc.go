@@ -60,4 +60,51 @@
 // example.invalid addresses and carry a synthetic consent; no record has an
 // IIN. Project themes are realistic (park clean-up, tutoring, elderly visits)
 // and some tags are Kazakh in Latin script, so search tests have real words.
+//
+// # Scaled datasets
+//
+// `hub demo --scale NAME` loads, with the article feeds, a larger made-up
+// dataset that ScaleGenerator makes (national.go) from Scales:
+//
+//	scale     organizations  projects  volunteers  participations  UN placements  indicators
+//	region              100     1,000      10,000          50,000             20         301
+//	national          1,000   100,000   1,000,000       5,000,000          2,000         301
+//
+// Its source is "synthetic-region" or "synthetic-national" (kind SYNTHETIC),
+// and its ids start with "reg-" or "nat-". Organizations, projects and
+// volunteers are spread over the 20 regions by the population weights of
+// regionPlaces (the three cities weighted up by a third: volunteering is
+// more common there), so Almaty, Turkistan Region, Astana and Shymkent have
+// the most; projects are in the regions' towns, villages and city
+// districts (regionLocalities). Names, titles and descriptions are written
+// in Kazakh, Russian and English from the vocabulary in national_words.go:
+// the activities, places and people of the seed articles and the themes
+// above, combined per record, with no sentence taken from an article. They
+// read as real ones do and do not say "synthetic"; what says it is the
+// source, the "synthetic" tag of every project, the example.invalid web
+// sites and addresses, the "Synthetic Volunteer" names of the personal
+// parts (one volunteer in ten, with a synthetic consent, never an IIN) and
+// the notes of the reported figures.
+//
+// Dates run over 2019–2025 (registrations and project starts growing year
+// by year), and statuses follow them: a project that ended is COMPLETED,
+// one in 2026 PLANNED. A volunteer has 1 to 9 participations (pairs of
+// volunteers share ten, so there are exactly five per volunteer), mostly in
+// active or completed projects of the volunteer's region, with hours by the
+// kind of work. Indicators are what the records add up to per region and
+// year, rounded and a few per cent off, as published figures are.
+//
+// The generator streams: it keeps the organizations and projects (for the
+// national scale some tens of megabytes) and counts, in a first pass over
+// the volunteers, what their participations and memberships add up to;
+// every volunteer's records are drawn from a generator seeded by its
+// number, so the second pass, which writes them, makes the same ones. Only
+// one batch is held at a time. The same scale gives the same bytes.
+//
+// Batches come in four phases (organizations and indicators; projects;
+// volunteers, each followed by its participations; UN placements). A batch
+// refers only to earlier phases and to earlier lines of itself, so a
+// phase's batches can be applied side by side, and a reference never waits
+// for a record another worker is still writing: one that did would not
+// resolve, as the other transaction's fixups cannot see it.
 package demo
