@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/singleflight"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -19,6 +22,9 @@ import (
 type StatisticsService struct {
 	db         *DB
 	indicators hub.IndicatorService
+
+	answersOnce sync.Once
+	answerCache *answerCache // answers of the current build (Statistics)
 }
 
 // NewStatisticsService returns the statistics service.
@@ -306,12 +312,12 @@ func (s *StatisticsService) StatisticsStale(ctx context.Context) (bool, error) {
 // RollupCells returns the current build's cells of measure m over
 // exactly dims, as counted: exact values, keys and sums of squares.
 func (s *StatisticsService) RollupCells(ctx context.Context, m hub.Measure, dims []hub.Dimension) ([]*hub.Cell, error) {
-	buildID, _, err := s.currentBuild(ctx)
+	b, err := s.currentBuild(ctx)
 	if err != nil {
 		return nil, err
 	}
 	r := &hub.CellRead{Measure: m, Dims: dims}
-	sql, args := cellsQuery(buildID, r)
+	sql, args := cellsQuery(b.id, r)
 	rows, err := s.db.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read statistics: %w", err)
@@ -321,24 +327,49 @@ func (s *StatisticsService) RollupCells(ctx context.Context, m hub.Measure, dims
 
 // Statistics answers q from the current build; with no build yet, it
 // builds one first. The domain plans the answer (hub.PlanStatistics): this
-// reads the cells it needs in one round trip and the names of the sources.
+// reads the cells it needs in one round trip.
+//
+// A build never changes once it is current, so an answer is a function of
+// the build, q, reveal and the sources (the keys of a SOURCE grouping):
+// answers are cached under those and a dashboard asking the same question
+// again costs one small statement, until the next build. The figures
+// sources published (Reported) are read every time.
 func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuery, reveal bool) (*hub.Statistics, error) {
 	plan, err := hub.PlanStatistics(q, reveal)
 	if err != nil {
 		return nil, err
 	}
-	buildID, asOf, err := s.currentBuild(ctx)
+	b, err := s.currentBuild(ctx)
 	if err != nil {
 		return nil, err
 	}
+	key := fmt.Sprintf("%d\x00%t\x00%s\x00%#v", b.id, reveal, strings.Join(b.sources, "\x1f"), q)
+	v, err, _ := s.answers().flight.Do(key, func() (any, error) {
+		if a, ok := s.answers().entries.Get(key); ok {
+			return a, nil
+		}
+		a, err := s.answer(ctx, plan, b)
+		if err == nil {
+			s.answers().entries.Add(key, a)
+		}
+		return a, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := *v.(*hub.Statistics) // shared: copied before Reported is set
+	out.Reported, err = s.reported(ctx, q)
+	return &out, err
+}
+
+// answer reads the cells plan needs from build b and answers it.
+func (s *StatisticsService) answer(ctx context.Context, plan *hub.StatisticsPlan, b build) (*hub.Statistics, error) {
 	batch := &pgx.Batch{}
 	for _, r := range plan.Reads {
-		sql, args := cellsQuery(buildID, r)
+		sql, args := cellsQuery(b.id, r)
 		batch.Queue(sql, args...)
 	}
-	batch.Queue(`SELECT name FROM sources ORDER BY name`)
 	batch.Queue(`SELECT secret FROM stat_secret`)
-	var sources []string
 	var secret []byte
 	// The batch holds its connection until it is closed: read every result
 	// and give the connection back before anything else (reported) asks the
@@ -356,37 +387,54 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 				return fmt.Errorf("read statistics: %w", err)
 			}
 		}
-		rs, err := results.Query()
-		if err != nil {
-			return fmt.Errorf("read sources: %w", err)
-		}
-		if sources, err = pgx.CollectRows(rs, pgx.RowTo[string]); err != nil {
-			return fmt.Errorf("read sources: %w", err)
-		}
 		return results.QueryRow().Scan(&secret)
 	}(); err != nil {
 		return nil, err
 	}
-	out, err := plan.Answer(asOf, sources, secret)
-	if err != nil {
-		return nil, err
-	}
-	out.Reported, err = s.reported(ctx, q)
-	return out, err
+	return plan.Answer(b.asOf, b.sources, secret)
+}
+
+// maxCachedAnswers bounds the statistics answers kept per process.
+const maxCachedAnswers = 2000
+
+type answerCache struct {
+	entries *lru.Cache[string, *hub.Statistics]
+	flight  singleflight.Group
+}
+
+// answers returns the service's answer cache, made on first use.
+func (s *StatisticsService) answers() *answerCache {
+	s.answersOnce.Do(func() {
+		c, err := lru.New[string, *hub.Statistics](maxCachedAnswers)
+		if err != nil {
+			panic(err)
+		}
+		s.answerCache = &answerCache{entries: c}
+	})
+	return s.answerCache
+}
+
+// build is the current statistics build and the sources answers name.
+type build struct {
+	id      int64
+	asOf    time.Time
+	sources []string
 }
 
 // currentBuild returns the current build, building the first one if there
-// is none yet (a fresh hub, before the workers have run).
-func (s *StatisticsService) currentBuild(ctx context.Context) (id int64, asOf time.Time, err error) {
-	const sql = `SELECT id, as_of FROM stat_builds WHERE is_current`
-	err = s.db.Pool.QueryRow(ctx, sql).Scan(&id, &asOf)
+// is none yet (a fresh hub, before the workers have run), with the names of
+// the sources in order.
+func (s *StatisticsService) currentBuild(ctx context.Context) (build, error) {
+	const sql = `SELECT id, as_of, ARRAY(SELECT name FROM sources ORDER BY name) FROM stat_builds WHERE is_current`
+	var b build
+	err := s.db.Pool.QueryRow(ctx, sql).Scan(&b.id, &b.asOf, &b.sources)
 	if err == pgx.ErrNoRows {
 		if _, err = s.RebuildStatistics(ctx); err != nil {
-			return 0, asOf, err
+			return b, err
 		}
-		err = s.db.Pool.QueryRow(ctx, sql).Scan(&id, &asOf)
+		err = s.db.Pool.QueryRow(ctx, sql).Scan(&b.id, &b.asOf, &b.sources)
 	}
-	return id, asOf, err
+	return b, err
 }
 
 // cellsQuery is the SELECT of a plan's read: the cells of r.Measure over

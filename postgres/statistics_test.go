@@ -483,3 +483,62 @@ func TestStatisticsConcurrentOnSmallPool(t *testing.T) {
 		}
 	}
 }
+
+// TestStatisticsAnswersAreCachedPerBuild: the same question asked again of
+// the same build reads no cells; a new build, or the other role, gets its
+// own answer.
+func TestStatisticsAnswersAreCachedPerBuild(t *testing.T) {
+	t.Parallel()
+	stmts := &testutil.StatementCounter{}
+	db := testutil.NewDBWith(t, func(db *postgres.DB) { db.Tracer = stmts })
+	seed := testutil.NewSeeder(t, db, "akmola-portal")
+	var recs []*hub.FeedRecord
+	for i := range 30 {
+		recs = append(recs, testutil.Volunteer(fmt.Sprintf("v%d", i), "KZ-11"))
+	}
+	seed.Apply(recs...)
+	stats := postgres.NewStatisticsService(db)
+	ctx := context.Background()
+	if _, err := stats.RebuildStatistics(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, GroupBy: []hub.Dimension{hub.DimRegion}, Total: true}
+	ask := func(reveal bool) (*hub.Statistics, []string) {
+		t.Helper()
+		stmts.Reset()
+		s, err := stats.Statistics(ctx, q, reveal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, stmts.Statements()
+	}
+	readsCells := func(sql []string) bool {
+		return slices.ContainsFunc(sql, func(s string) bool { return strings.Contains(s, "FROM stat_cells") })
+	}
+	first, sql := ask(true)
+	if !readsCells(sql) {
+		t.Fatalf("the first answer read no cells: %q", sql)
+	}
+	again, sql := ask(true)
+	if readsCells(sql) {
+		t.Errorf("the same question of the same build read cells again: %q", sql)
+	}
+	if total := again.Rows[len(again.Rows)-1].Values[0]; total == nil || *total != 30 || !slices.EqualFunc(first.Rows, again.Rows,
+		func(a, b hub.StatisticsRow) bool { return *a.Values[0] == *b.Values[0] }) {
+		t.Errorf("the cached answer differs: %v", again.Rows)
+	}
+	if _, sql := ask(false); !readsCells(sql) {
+		t.Errorf("the protected answer came from the exact one's cache: %q", sql)
+	}
+
+	more := testutil.Volunteer("v30", "KZ-11")
+	more.UpdatedAt = more.UpdatedAt.Add(time.Hour)
+	seed.Apply(more)
+	if _, err := stats.RebuildStatistics(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, sql := ask(true)
+	if !readsCells(sql) || *after.Rows[len(after.Rows)-1].Values[0] != 31 {
+		t.Errorf("after a new build: total %v (read cells: %v), want 31 from the new build", *after.Rows[len(after.Rows)-1].Values[0], readsCells(sql))
+	}
+}
