@@ -24,7 +24,7 @@ func TestAttackerRecoversNothing(t *testing.T) {
 	} {
 		t.Run(ds.name, func(t *testing.T) {
 			t.Parallel()
-			tg := startHub(t, ds.load)
+			tg := startHub(t, ds.name, ds.load)
 			probePeople(t, tg)
 			for _, m := range []hub.Measure{hub.MeasureVolunteers, hub.MeasureVolunteerHours, hub.MeasureUNPlacements, hub.MeasureBeneficiaries} {
 				attackStatistics(t, tg, m)
