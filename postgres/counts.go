@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	"golang.org/x/sync/singleflight"
 )
 
 // Counts of a million rows.
@@ -26,9 +25,10 @@ import (
 //     fingerprint. A later request reads the fingerprint (a tiny table)
 //     and gets the cached count only when it is unchanged: the answer is
 //     what the count would be, never an older one.
-//   - Concurrent requests for the same count while none is cached share
-//     one query; upkeep folds record_changes to its newest row once it
-//     holds over 1,000 rows, which only makes the next counts miss once.
+//   - A request that finds no count for its fingerprint counts in its own
+//     snapshot (never one shared with a request that started earlier);
+//     upkeep folds record_changes to its newest row once it holds over
+//     1,000 rows, which only makes the next counts miss once.
 //
 // Each process keeps its own cache; replicas read the same fingerprint, so
 // none serves a count another would not.
@@ -49,7 +49,6 @@ type cachedCount struct {
 
 type countCache struct {
 	entries *lru.Cache[string, cachedCount]
-	flight  singleflight.Group
 }
 
 func newCountCache() *countCache {
@@ -75,19 +74,15 @@ func (db *DB) countRecords(ctx context.Context, from string, w *where) (int, err
 			return c.n, nil
 		}
 	}
-	v, err, _ := cache.flight.Do(key, func() (any, error) {
-		var c cachedCount
-		err := db.Pool.QueryRow(ctx, "SELECT ("+sql+"), ("+fingerprintSQL+")", w.args...).Scan(&c.n, &c.fingerprint)
-		if err != nil {
-			return c, err
-		}
-		cache.entries.Add(key, c)
-		return c, nil
-	})
+	// Each request counts in its own snapshot: sharing a count already in
+	// flight could give it one from before a write it should see.
+	var c cachedCount
+	err := db.Pool.QueryRow(ctx, "SELECT ("+sql+"), ("+fingerprintSQL+")", w.args...).Scan(&c.n, &c.fingerprint)
 	if err != nil {
 		return 0, err
 	}
-	return v.(cachedCount).n, nil
+	cache.entries.Add(key, c)
+	return c.n, nil
 }
 
 // counts returns the DB's count cache, made on first use.

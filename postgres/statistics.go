@@ -344,20 +344,32 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 		return nil, err
 	}
 	key := fmt.Sprintf("%d\x00%t\x00%s\x00%#v", b.id, reveal, strings.Join(b.sources, "\x1f"), q)
-	v, err, _ := s.answers().flight.Do(key, func() (any, error) {
+	// Concurrent askers of one question of one build share one reading (the
+	// build never changes, so its answer is the same whenever it is read).
+	// The reading outlives a caller that goes away, so the others still get
+	// it; each caller waits only as long as its own context allows.
+	ch := s.answers().flight.DoChan(key, func() (any, error) {
 		if a, ok := s.answers().entries.Get(key); ok {
 			return a, nil
 		}
-		a, err := s.answer(ctx, plan, b)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+		defer cancel()
+		a, err := s.answer(rctx, plan, b)
 		if err == nil {
 			s.answers().entries.Add(key, a)
 		}
 		return a, err
 	})
-	if err != nil {
-		return nil, err
+	var res singleflight.Result
+	select {
+	case res = <-ch:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	out := *v.(*hub.Statistics) // shared: copied before Reported is set
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	out := *res.Val.(*hub.Statistics) // shared: copied before Reported is set
 	out.Reported, err = s.reported(ctx, q)
 	return &out, err
 }
@@ -396,6 +408,10 @@ func (s *StatisticsService) answer(ctx context.Context, plan *hub.StatisticsPlan
 
 // maxCachedAnswers bounds the statistics answers kept per process.
 const maxCachedAnswers = 2000
+
+// answerTimeout bounds a shared reading of a build's cells, whose callers
+// may all have gone.
+const answerTimeout = time.Minute
 
 type answerCache struct {
 	entries *lru.Cache[string, *hub.Statistics]
