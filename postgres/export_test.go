@@ -30,3 +30,15 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// CachedAnswerRows is the rows the statistics answer cache holds, as it
+// counts them, and as its entries hold them.
+func (s *StatisticsService) CachedAnswerRows() (counted, held int) {
+	c := s.answers()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, a := range c.entries.Values() {
+		held += len(a.Rows) + 1
+	}
+	return c.rows, held
+}

@@ -349,14 +349,14 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 	// The reading outlives a caller that goes away, so the others still get
 	// it; each caller waits only as long as its own context allows.
 	ch := s.answers().flight.DoChan(key, func() (any, error) {
-		if a, ok := s.answers().entries.Get(key); ok {
+		if a, ok := s.answers().get(key); ok {
 			return a, nil
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
 		defer cancel()
 		a, err := s.answer(rctx, plan, b)
 		if err == nil {
-			s.answers().entries.Add(key, a)
+			s.answers().add(key, a)
 		}
 		return a, err
 	})
@@ -406,26 +406,56 @@ func (s *StatisticsService) answer(ctx context.Context, plan *hub.StatisticsPlan
 	return plan.Answer(b.asOf, b.sources, secret)
 }
 
-// maxCachedAnswers bounds the statistics answers kept per process.
-const maxCachedAnswers = 2000
+// The answer cache is bounded by the rows it holds (a row is a few hundred
+// bytes), so that many different large questions cannot fill memory: about
+// 200,000 rows, some 50 MiB, least recently used first out.
+const maxCachedRows = 200_000
 
 // answerTimeout bounds a shared reading of a build's cells, whose callers
 // may all have gone.
 const answerTimeout = time.Minute
 
 type answerCache struct {
+	mu      sync.Mutex
 	entries *lru.Cache[string, *hub.Statistics]
+	rows    int // held by entries
 	flight  singleflight.Group
+}
+
+func (c *answerCache) get(key string) (*hub.Statistics, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries.Get(key)
+}
+
+// add keeps a, unless it alone is larger than the cache, evicting the least
+// recently used answers until the rows fit.
+func (c *answerCache) add(key string, a *hub.Statistics) {
+	if len(a.Rows) > maxCachedRows/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries.Contains(key) {
+		return
+	}
+	c.entries.Add(key, a)
+	c.rows += len(a.Rows) + 1
+	for c.rows > maxCachedRows {
+		c.entries.RemoveOldest()
+	}
 }
 
 // answers returns the service's answer cache, made on first use.
 func (s *StatisticsService) answers() *answerCache {
 	s.answersOnce.Do(func() {
-		c, err := lru.New[string, *hub.Statistics](maxCachedAnswers)
+		c := &answerCache{}
+		entries, err := lru.NewWithEvict[string, *hub.Statistics](maxCachedRows, func(_ string, a *hub.Statistics) { c.rows -= len(a.Rows) + 1 })
 		if err != nil {
 			panic(err)
 		}
-		s.answerCache = &answerCache{entries: c}
+		c.entries = entries
+		s.answerCache = c
 	})
 	return s.answerCache
 }

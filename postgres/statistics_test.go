@@ -537,6 +537,9 @@ func TestStatisticsAnswersAreCachedPerBuild(t *testing.T) {
 	if _, err := stats.RebuildStatistics(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if counted, held := stats.CachedAnswerRows(); counted != held || held == 0 {
+		t.Errorf("the answer cache counts %d rows and holds %d", counted, held)
+	}
 	after, sql := ask(true)
 	if !readsCells(sql) || *after.Rows[len(after.Rows)-1].Values[0] != 31 {
 		t.Errorf("after a new build: total %v (read cells: %v), want 31 from the new build", *after.Rows[len(after.Rows)-1].Values[0], readsCells(sql))
