@@ -62,7 +62,7 @@ var configVars = [][3]string{
 	{"MEILI_KEY", "", "Meilisearch API key"},
 	{"HUB_ADDR", "127.0.0.1:8080", "where `hub serve` listens"},
 	{"GOGC", "400", "Go's garbage collector: collect when the heap has grown by this percentage of the live heap (Go's own default is 100)"},
-	{"GOMEMLIMIT", "256MiB", "Go's soft memory limit: the collector works harder as the process nears it; raise it with a large search index"},
+	{"GOMEMLIMIT", "128MiB", "Go's soft memory limit: the collector works harder as the heap nears it (the search index is memory-mapped beside it); raise it if the live heap grows near it"},
 	{"HUB_DEBUG_ADDR", "", "where `hub serve` serves Go's pprof profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty means nowhere. Profiles show queries' shapes and timings, so keep it on loopback"},
 	{"HUB_DATA_DIR", "./data", "local state: the embedded search index"},
 	{"HUB_SECRET_KEYS", "", "keys sealing secrets at rest, \"id:base64key,…\" newest first (32 random bytes each); empty means a key file HUB_DATA_DIR/secret.keys, created on first start"},

@@ -134,11 +134,14 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // collecting whenever the heap doubles, the collector ran about 6 times a
 // second under 10 clients and took a third of the CPU. Collecting at five
 // times the live heap, with a soft limit that makes it collect sooner as
-// the process nears 256 MiB, spends far less CPU and keeps the resident
-// size under the 300 MB budget (BENCHMARKS.md).
+// the heap nears 128 MiB, spends far less CPU and keeps the resident size
+// under the 300 MB budget (BENCHMARKS.md): the embedded search index is
+// memory-mapped beside the heap (144 MiB at national scale). With a 256 MiB
+// limit the process peaked at 338 MiB, with 128 MiB at 198 MiB, for the
+// same CPU per request.
 const (
 	defaultGCPercent   = 400
-	defaultMemoryLimit = 256 << 20
+	defaultMemoryLimit = 128 << 20
 )
 
 func tuneGC(getenv func(string) string) {
