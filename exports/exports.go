@@ -19,7 +19,6 @@ import (
 	"time"
 
 	hub "github.com/birgemiz/hub"
-	"github.com/birgemiz/hub/graph"
 )
 
 // VolunteerExporter streams the de-identified volunteers.
@@ -267,7 +266,7 @@ func (h *Handler) volunteers(w http.ResponseWriter, r *http.Request) {
 		if v.RegisteredAt != nil {
 			registered = v.RegisteredAt.Format(time.DateOnly)
 		}
-		if err := cw.Write([]string{graph.GlobalID("Volunteer", v.ID), v.RegionCode, string(v.Gender), string(v.AgeBand), listText(v.Languages),
+		if err := cw.Write([]string{hub.GlobalID("Volunteer", v.ID), v.RegionCode, string(v.Gender), string(v.AgeBand), listText(v.Languages),
 			listText(v.Skills), strings.Join(v.Directions, ";"), registered, string(v.Status), hours,
 			strconv.Itoa(v.Organizations), strings.Join(v.Sources, ";")}); err != nil {
 			return err

@@ -11,13 +11,6 @@ import (
 // Argument parsing and the small adapters resolvers share. Resolvers stay
 // one or two lines: parse here, call a service or loader, return.
 
-func langOf(l *hub.Language) hub.Language {
-	if l == nil {
-		return ""
-	}
-	return *l
-}
-
 // nullable maps "" to null: absent text is null, not "".
 func nullable(s string) *string {
 	if s == "" {
@@ -25,8 +18,6 @@ func nullable(s string) *string {
 	}
 	return &s
 }
-
-func localized(t hub.LocalizedText, l *hub.Language) *string { return nullable(t.Get(langOf(l))) }
 
 func page(first *int, after *string, def int) hub.Page {
 	p := hub.Page{First: def}
@@ -110,15 +101,6 @@ func indicatorFilter(f *IndicatorFilter) hub.IndicatorFilter {
 		return hub.IndicatorFilter{}
 	}
 	return hub.IndicatorFilter{Metrics: f.Metric, Regions: upperCodes(f.Region), Sources: f.Source, Period: dateRange(f.Period)}
-}
-
-// region returns the region with code, or nil: the shipped reference
-// data (hub.Regions), which migrations write to PostgreSQL.
-func (r *Resolver) region(_ context.Context, code string) (*hub.Region, error) {
-	if code == "" {
-		return nil, nil
-	}
-	return hub.RegionByCode(code), nil
 }
 
 func (r *Resolver) provenance(ctx context.Context, t hub.RecordType, id int64) ([]*hub.Provenance, error) {

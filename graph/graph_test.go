@@ -289,7 +289,7 @@ func TestStatementCount_Nodes(t *testing.T) {
 			if err := rows.Scan(&id); err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, graph.GlobalID(typ, id))
+			out = append(out, hub.GlobalID(typ, id))
 		}
 		return out
 	}
@@ -300,7 +300,7 @@ func TestStatementCount_Nodes(t *testing.T) {
 		for i := range n {
 			all = append(all, projects[i], orgs[i], volunteers[i])
 		}
-		all = append(all, graph.GlobalID("Project", 999999))
+		all = append(all, hub.GlobalID("Project", 999999))
 		q := `{ nodes(ids: ["` + strings.Join(all, `", "`) + `"]) { id ... on Project { title organization { name } }
 			... on Organization { name } ... on Volunteer { region { code } } } }`
 		var resp struct{ Nodes []*struct{ ID string } }
@@ -354,10 +354,10 @@ func TestNodesOfEveryType(t *testing.T) {
 		if err := e.db.Pool.QueryRow(context.Background(), `SELECT min(id) FROM `+table).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		return graph.GlobalID(typ, id)
+		return hub.GlobalID(typ, id)
 	}
 	ids := []string{first("Participation", "participations"), first("UNPlacement", "un_placements"), first("Indicator", "indicators"),
-		first("Source", "sources"), first("Project", "projects"), graph.GlobalID("Indicator", 999999)}
+		first("Source", "sources"), first("Project", "projects"), hub.GlobalID("Indicator", 999999)}
 	var resp struct {
 		Nodes []*struct{ ID string }
 		Node  *struct{ ID string }

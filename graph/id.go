@@ -20,8 +20,6 @@ const (
 	typeSource        = "Source"
 )
 
-func globalID(typ string, id int64) string { return hub.GlobalID(typ, id) }
-
 // parseGlobalID returns the type and database id of a global id.
 func parseGlobalID(gid string) (typ string, id int64, err error) {
 	b, err := base64.RawURLEncoding.DecodeString(gid)
@@ -73,7 +71,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
-// GlobalID is the global id the API gives the record of type typ
-// ("Volunteer", "Project", …) with database id id.
-func GlobalID(typ string, id int64) string { return globalID(typ, id) }

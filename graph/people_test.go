@@ -127,7 +127,7 @@ func firstGID(t *testing.T, e *env, typ, table string) string {
 	if err := e.db.Pool.QueryRow(t.Context(), `SELECT min(id) FROM `+table).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	return graph.GlobalID(typ, id)
+	return hub.GlobalID(typ, id)
 }
 
 // A platform reads the people its source reported and nothing of anyone
@@ -196,7 +196,7 @@ func TestPlatformReadsItsOwnPeople(t *testing.T) {
 	if err := e.db.Pool.QueryRow(t.Context(), `SELECT id FROM organizations WHERE name_kk = 'Ұйым 001' OR name_ru = 'Ұйым 001'`).Scan(&o1ID); err != nil {
 		t.Fatal(err)
 	}
-	o1 := graph.GlobalID("Organization", o1ID)
+	o1 := hub.GlobalID("Organization", o1ID)
 	if a := e.ask(t, f.tokens["ops"], `{ volunteers(filter: {organization: ["`+o1+`"]}) { totalCount } }`); jsonAt(a.Data, "volunteers", "totalCount") != 1.0 {
 		t.Fatalf("the admin filtering by the other source's organization: %s", a.raw)
 	}

@@ -104,7 +104,7 @@ func (e *env) volunteerGID(t *testing.T, extID string) string {
 		extID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	return graph.GlobalID("Volunteer", id)
+	return hub.GlobalID("Volunteer", id)
 }
 
 // accessLog returns the access log's entries, oldest first.
@@ -405,7 +405,7 @@ func TestPersonalDataAccessLog(t *testing.T) {
 		"volunteer":  {map[string]any{"v": v1}, 2},
 		"key":        {map[string]any{"k": "ops"}, 2},
 		"both":       {map[string]any{"v": v2, "k": "night-ops"}, 0},
-		"other type": {map[string]any{"v": graph.GlobalID("Project", 1)}, -1},
+		"other type": {map[string]any{"v": hub.GlobalID("Project", 1)}, -1},
 	} {
 		a := page(f.tokens["ops"], tc.vars)
 		if tc.want < 0 {

@@ -13,7 +13,7 @@ import (
 )
 
 func (r *indicatorResolver) ID(ctx context.Context, obj *hub.Indicator) (string, error) {
-	return globalID(typeIndicator, obj.ID), nil
+	return hub.GlobalID(typeIndicator, obj.ID), nil
 }
 
 func (r *indicatorResolver) Unit(ctx context.Context, obj *hub.Indicator) (*string, error) {
@@ -21,7 +21,7 @@ func (r *indicatorResolver) Unit(ctx context.Context, obj *hub.Indicator) (*stri
 }
 
 func (r *indicatorResolver) Region(ctx context.Context, obj *hub.Indicator) (*hub.Region, error) {
-	return r.region(ctx, obj.RegionCode)
+	return hub.RegionByCode(obj.RegionCode), nil
 }
 
 func (r *indicatorResolver) CitationURL(ctx context.Context, obj *hub.Indicator) (*string, error) {
@@ -29,7 +29,7 @@ func (r *indicatorResolver) CitationURL(ctx context.Context, obj *hub.Indicator)
 }
 
 func (r *indicatorResolver) Note(ctx context.Context, obj *hub.Indicator, lang *hub.Language) (*string, error) {
-	return localized(obj.Note, lang), nil
+	return obj.Note.TextOrNil(lang), nil
 }
 
 func (r *indicatorResolver) Provenance(ctx context.Context, obj *hub.Indicator) ([]*hub.Provenance, error) {
@@ -103,7 +103,7 @@ func (r *participationResolver) Provenance(ctx context.Context, obj *hub.Partici
 }
 
 func (r *personalDataAccessResolver) VolunteerID(ctx context.Context, obj *hub.PersonalAccess) (string, error) {
-	return globalID(typeVolunteer, obj.VolunteerID), nil
+	return hub.GlobalID(typeVolunteer, obj.VolunteerID), nil
 }
 
 func (r *personalDataAccessResolver) Volunteer(ctx context.Context, obj *hub.PersonalAccess) (*hub.Volunteer, error) {
@@ -158,8 +158,7 @@ func (r *queryResolver) Regions(ctx context.Context) ([]*hub.Region, error) {
 }
 
 func (r *queryResolver) Region(ctx context.Context, code string) (*hub.Region, error) {
-	reg, err := r.region(ctx, code)
-	return notFound(reg, err, "region", code)
+	return notFound(hub.RegionByCode(code), nil, "region", code)
 }
 
 func (r *queryResolver) Directions(ctx context.Context) ([]*hub.Direction, error) {
@@ -263,15 +262,15 @@ func (r *queryResolver) Search(ctx context.Context, query string, types []Search
 }
 
 func (r *sourceResolver) ID(ctx context.Context, obj *hub.Source) (string, error) {
-	return globalID(typeSource, obj.ID), nil
+	return hub.GlobalID(typeSource, obj.ID), nil
 }
 
 func (r *sourceResolver) Region(ctx context.Context, obj *hub.Source) (*hub.Region, error) {
-	return r.region(ctx, obj.RegionCode)
+	return hub.RegionByCode(obj.RegionCode), nil
 }
 
 func (r *uNPlacementResolver) ID(ctx context.Context, obj *hub.UNPlacement) (string, error) {
-	return globalID(typeUNPlacement, obj.ID), nil
+	return hub.GlobalID(typeUNPlacement, obj.ID), nil
 }
 
 func (r *uNPlacementResolver) DutyStation(ctx context.Context, obj *hub.UNPlacement) (*string, error) {
@@ -279,7 +278,7 @@ func (r *uNPlacementResolver) DutyStation(ctx context.Context, obj *hub.UNPlacem
 }
 
 func (r *uNPlacementResolver) Title(ctx context.Context, obj *hub.UNPlacement, lang *hub.Language) (*string, error) {
-	return localized(obj.Title, lang), nil
+	return obj.Title.TextOrNil(lang), nil
 }
 
 func (r *uNPlacementResolver) Category(ctx context.Context, obj *hub.UNPlacement) (*string, error) {
@@ -299,7 +298,7 @@ func (r *uNPlacementResolver) Provenance(ctx context.Context, obj *hub.UNPlaceme
 }
 
 func (r *volunteerResolver) Region(ctx context.Context, obj *hub.Volunteer) (*hub.Region, error) {
-	return r.region(ctx, obj.RegionCode)
+	return hub.RegionByCode(obj.RegionCode), nil
 }
 
 func (r *volunteerResolver) AgeBand(ctx context.Context, obj *hub.Volunteer) (hub.AgeBand, error) {

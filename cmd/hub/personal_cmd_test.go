@@ -13,7 +13,6 @@ import (
 	"time"
 
 	hub "github.com/birgemiz/hub"
-	"github.com/birgemiz/hub/graph"
 	"github.com/birgemiz/hub/internal/testutil"
 	"github.com/birgemiz/hub/secretbox"
 )
@@ -93,7 +92,7 @@ func TestPersonalRekeyCommand(t *testing.T) {
 	}
 	dashboard := tokenRe.FindStringSubmatch(out)[1]
 	url := serveOnly(t, withKeys(b))
-	query := `{"query":"{ volunteer(id: \"` + graph.GlobalID("Volunteer", 1) + `\") { ageBand personal { fullName iin birthDate } } }"}`
+	query := `{"query":"{ volunteer(id: \"` + hub.GlobalID("Volunteer", 1) + `\") { ageBand personal { fullName iin birthDate } } }"}`
 	ask := func(token string) map[string]any {
 		t.Helper()
 		req, _ := http.NewRequest("POST", url+"/graphql", strings.NewReader(query))
