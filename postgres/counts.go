@@ -62,7 +62,7 @@ func newCountCache() *countCache {
 // countRecords returns SELECT count(*) FROM from WHERE w, exact, from the
 // cache when no record has changed since it was counted.
 func (db *DB) countRecords(ctx context.Context, from string, w *where) (int, error) {
-	sql := fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", from, w.sql())
+	sql := countSQL(from, w)
 	key := fmt.Sprintf("%s\x00%#v", sql, w.args)
 	cache := db.counts()
 	if c, ok := cache.entries.Get(key); ok {

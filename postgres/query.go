@@ -249,10 +249,13 @@ func countByParent(ctx context.Context, q querier, from, parentCol string, paren
 	return out, err
 }
 
+// countSQL is SELECT count(*) for a filter.
+func countSQL(from string, w *where) string { return fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", from, w.sql()) }
+
 // count runs SELECT count(*) for a filter.
 func count(ctx context.Context, q querier, from string, w *where) (int, error) {
 	var n int
-	err := q.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", from, w.sql()), w.args...).Scan(&n)
+	err := q.QueryRow(ctx, countSQL(from, w), w.args...).Scan(&n)
 	return n, err
 }
 

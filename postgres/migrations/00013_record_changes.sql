@@ -17,34 +17,28 @@ END
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER organizations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON organizations
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
-CREATE TRIGGER projects_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON projects
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
-CREATE TRIGGER volunteers_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON volunteers
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
-CREATE TRIGGER participations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON participations
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
-CREATE TRIGGER volunteer_organizations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON volunteer_organizations
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
-CREATE TRIGGER un_placements_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON un_placements
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
-CREATE TRIGGER indicators_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON indicators
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
-CREATE TRIGGER provenance_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON provenance
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
-CREATE TRIGGER sources_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sources
-    FOR EACH STATEMENT EXECUTE FUNCTION record_changed();
+-- +goose StatementBegin
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['organizations', 'projects', 'volunteers', 'participations', 'volunteer_organizations', 'un_placements', 'indicators', 'provenance', 'sources'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I
+            FOR EACH STATEMENT EXECUTE FUNCTION record_changed()', t || '_changed', t);
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
 
 -- +goose Down
-DROP TRIGGER sources_changed ON sources;
-DROP TRIGGER provenance_changed ON provenance;
-DROP TRIGGER indicators_changed ON indicators;
-DROP TRIGGER un_placements_changed ON un_placements;
-DROP TRIGGER volunteer_organizations_changed ON volunteer_organizations;
-DROP TRIGGER participations_changed ON participations;
-DROP TRIGGER volunteers_changed ON volunteers;
-DROP TRIGGER projects_changed ON projects;
-DROP TRIGGER organizations_changed ON organizations;
+-- +goose StatementBegin
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['organizations', 'projects', 'volunteers', 'participations', 'volunteer_organizations', 'un_placements', 'indicators', 'provenance', 'sources'] LOOP
+        EXECUTE format('DROP TRIGGER %I ON %I', t || '_changed', t);
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
 DROP FUNCTION record_changed();
 DROP TABLE record_changes;
