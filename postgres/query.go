@@ -250,7 +250,9 @@ func countByParent(ctx context.Context, q querier, from, parentCol string, paren
 }
 
 // countSQL is SELECT count(*) for a filter.
-func countSQL(from string, w *where) string { return fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", from, w.sql()) }
+func countSQL(from string, w *where) string {
+	return fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", from, w.sql())
+}
 
 // count runs SELECT count(*) for a filter.
 func count(ctx context.Context, q querier, from string, w *where) (int, error) {
