@@ -131,6 +131,7 @@ type ScaleGenerator struct {
 	regCut     []uint64 // cumulative thresholds of regWeights over 2^64, for regionOf
 	locWeights [][]int
 	topics     [][]topic // per theme: themes[i].topics and moreTopics
+	specs      []indicatorSpec
 
 	orgs     []natOrg
 	orgsIn   [][]int32 // per region
@@ -244,7 +245,8 @@ func NewScaleGenerator(sc Scale) *ScaleGenerator {
 	g.planOrganizations()
 	g.planProjects()
 	g.countVolunteers()
-	g.counts[hub.TypeIndicator] = len(g.indicatorSpecs())
+	g.specs = g.indicatorSpecs()
+	g.counts[hub.TypeIndicator] = len(g.specs)
 	g.counts[hub.TypeUNPlacement] = sc.UNPlacements
 	return g
 }
@@ -697,16 +699,15 @@ func (g *ScaleGenerator) Generate(emit func(ScaleBatch) error) error {
 	b.enc = json.NewEncoder(&b.buf)
 	b.enc.SetEscapeHTML(false)
 
-	specs := g.indicatorSpecs()
-	n := len(g.orgs) + len(specs)
+	n := len(g.orgs) + len(g.specs)
 	b.start(PhaseOrganizations, "organizations", n, n, 600*n, 0)
 	for i := range g.orgs {
 		b.next(1)
 		b.put(hub.TypeOrganization, g.orgID(i), g.orgData(i))
 	}
-	for _, spec := range specs {
+	for i := range g.specs {
 		b.next(1)
-		b.put(hub.TypeIndicator, spec.id, &spec.data)
+		b.put(hub.TypeIndicator, g.specs[i].id, &g.specs[i].data)
 	}
 
 	// Sizes per line measured on the generated feeds.
