@@ -70,11 +70,6 @@ func decodeGlobalID(gid, typ string) (int64, error) {
 	return n, nil
 }
 
-// globalID is the hub's global id of the record of type typ with database id id.
-func globalID(typ string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.FormatInt(id, 10)))
-}
-
 // rowID parses PostGraphile's rowId (a BigInt, sent as a JSON string).
 func rowID(s string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
@@ -91,6 +86,29 @@ func sortedCodes[T any](list []T, code func(T) string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// normaliseEach applies f to each element of list, in order, stopping at
+// the first error; an empty list gives an empty, non-nil slice.
+func normaliseEach[S, T any](list []S, f func(S) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(list))
+	for _, v := range list {
+		t, err := f(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// namesOf is n's names, or nil when n is nil.
+func namesOf[N interface{ names() Names }](n *N) *Names {
+	if n == nil {
+		return nil
+	}
+	v := (*n).names()
+	return &v
 }
 
 // hubNames and the peer's column triples, as both answer them.
@@ -146,85 +164,85 @@ type RegionRef struct {
 
 type hubA struct {
 	Projects struct {
-		Edges []struct {
-			Node struct {
-				ID           string    `json:"id"`
-				Directions   []hubCode `json:"directions"`
-				Organization *struct {
-					ID string `json:"id"`
-					hubNames
-				} `json:"organization"`
-				Region *struct {
-					Code string `json:"code"`
-					hubNames
-				} `json:"region"`
-			} `json:"node"`
-		} `json:"edges"`
+		Edges []hubAEdge `json:"edges"`
 	} `json:"projects"`
+}
+
+type hubAEdge struct {
+	Node struct {
+		ID           string    `json:"id"`
+		Directions   []hubCode `json:"directions"`
+		Organization *struct {
+			ID string `json:"id"`
+			hubNames
+		} `json:"organization"`
+		Region *struct {
+			Code string `json:"code"`
+			hubNames
+		} `json:"region"`
+	} `json:"node"`
 }
 
 type peerA struct {
 	Projects struct {
-		Nodes []struct {
-			RowID        string   `json:"rowId"`
-			Directions   []string `json:"directions"`
-			Organization *struct {
-				RowID string `json:"rowId"`
-				peerName
-			} `json:"organization"`
-			Region *struct {
-				Code string `json:"code"`
-				peerName
-			} `json:"region"`
-		} `json:"nodes"`
+		Nodes []peerANode `json:"nodes"`
 	} `json:"projects"`
 }
 
+type peerANode struct {
+	RowID        string   `json:"rowId"`
+	Directions   []string `json:"directions"`
+	Organization *struct {
+		RowID string `json:"rowId"`
+		peerName
+	} `json:"organization"`
+	Region *struct {
+		Code string `json:"code"`
+		peerName
+	} `json:"region"`
+}
+
 func (h hubA) normalise() ([]ProjectA, error) {
-	out := []ProjectA{}
-	for _, e := range h.Projects.Edges {
+	return normaliseEach(h.Projects.Edges, func(e hubAEdge) (ProjectA, error) {
 		n := e.Node
 		id, err := decodeGlobalID(n.ID, "Project")
 		if err != nil {
-			return nil, err
+			return ProjectA{}, err
 		}
 		p := ProjectA{ID: id, Directions: sortedCodes(n.Directions, func(d hubCode) string { return d.Code })}
 		if o := n.Organization; o != nil {
 			oid, err := decodeGlobalID(o.ID, "Organization")
 			if err != nil {
-				return nil, err
+				return ProjectA{}, err
 			}
 			p.Organization = &OrgRef{ID: oid, Name: o.names()}
 		}
 		if r := n.Region; r != nil {
 			p.Region = &RegionRef{Code: r.Code, Name: r.names()}
 		}
-		out = append(out, p)
-	}
-	return out, nil
+		return p, nil
+	})
 }
 
 func (g peerA) normalise() ([]ProjectA, error) {
-	out := []ProjectA{}
-	for _, n := range g.Projects.Nodes {
+	return normaliseEach(g.Projects.Nodes, func(n peerANode) (ProjectA, error) {
 		id, err := rowID(n.RowID)
 		if err != nil {
-			return nil, err
+			return ProjectA{}, err
 		}
 		p := ProjectA{ID: id, Directions: sortedCodes(n.Directions, func(s string) string { return s })}
 		if o := n.Organization; o != nil {
 			oid, err := rowID(o.RowID)
 			if err != nil {
-				return nil, err
+				return ProjectA{}, err
 			}
 			p.Organization = &OrgRef{ID: oid, Name: o.names()}
 		}
 		if r := n.Region; r != nil {
 			p.Region = &RegionRef{Code: r.Code, Name: r.names()}
 		}
-		out = append(out, p)
-	}
-	return out, nil
+		return p, nil
+	})
 }
 
 // ---- b-organizations: 50 organizations with their first 10 projects
@@ -249,18 +267,22 @@ type hubTitled struct {
 
 type hubB struct {
 	Organizations struct {
-		Edges []struct {
-			Node struct {
-				ID string `json:"id"`
-				hubNames
-				Projects struct {
-					Edges []struct {
-						Node hubTitled `json:"node"`
-					} `json:"edges"`
-				} `json:"projects"`
-			} `json:"node"`
-		} `json:"edges"`
+		Edges []hubBEdge `json:"edges"`
 	} `json:"organizations"`
+}
+
+type hubBEdge struct {
+	Node struct {
+		ID string `json:"id"`
+		hubNames
+		Projects struct {
+			Edges []hubTitledEdge `json:"edges"`
+		} `json:"projects"`
+	} `json:"node"`
+}
+
+type hubTitledEdge struct {
+	Node hubTitled `json:"node"`
 }
 
 type peerTitled struct {
@@ -270,14 +292,16 @@ type peerTitled struct {
 
 type peerB struct {
 	Organizations struct {
-		Nodes []struct {
-			RowID string `json:"rowId"`
-			peerName
-			Projects struct {
-				Nodes []peerTitled `json:"nodes"`
-			} `json:"projects"`
-		} `json:"nodes"`
+		Nodes []peerBNode `json:"nodes"`
 	} `json:"organizations"`
+}
+
+type peerBNode struct {
+	RowID string `json:"rowId"`
+	peerName
+	Projects struct {
+		Nodes []peerTitled `json:"nodes"`
+	} `json:"projects"`
 }
 
 func (t hubTitled) normalise() (Titled, error) {
@@ -290,44 +314,28 @@ func (t peerTitled) normalise() (Titled, error) {
 	return Titled{ID: id, Title: t.names()}, err
 }
 
+func (e hubTitledEdge) normalise() (Titled, error) { return e.Node.normalise() }
+
 func (h hubB) normalise() ([]OrgB, error) {
-	out := []OrgB{}
-	for _, e := range h.Organizations.Edges {
+	return normaliseEach(h.Organizations.Edges, func(e hubBEdge) (OrgB, error) {
 		id, err := decodeGlobalID(e.Node.ID, "Organization")
 		if err != nil {
-			return nil, err
+			return OrgB{}, err
 		}
-		o := OrgB{ID: id, Name: e.Node.names(), Projects: []Titled{}}
-		for _, pe := range e.Node.Projects.Edges {
-			p, err := pe.Node.normalise()
-			if err != nil {
-				return nil, err
-			}
-			o.Projects = append(o.Projects, p)
-		}
-		out = append(out, o)
-	}
-	return out, nil
+		projects, err := normaliseEach(e.Node.Projects.Edges, hubTitledEdge.normalise)
+		return OrgB{ID: id, Name: e.Node.names(), Projects: projects}, err
+	})
 }
 
 func (g peerB) normalise() ([]OrgB, error) {
-	out := []OrgB{}
-	for _, n := range g.Organizations.Nodes {
+	return normaliseEach(g.Organizations.Nodes, func(n peerBNode) (OrgB, error) {
 		id, err := rowID(n.RowID)
 		if err != nil {
-			return nil, err
+			return OrgB{}, err
 		}
-		o := OrgB{ID: id, Name: n.names(), Projects: []Titled{}}
-		for _, pn := range n.Projects.Nodes {
-			p, err := pn.normalise()
-			if err != nil {
-				return nil, err
-			}
-			o.Projects = append(o.Projects, p)
-		}
-		out = append(out, o)
-	}
-	return out, nil
+		projects, err := normaliseEach(n.Projects.Nodes, peerTitled.normalise)
+		return OrgB{ID: id, Name: n.names(), Projects: projects}, err
+	})
 }
 
 // ---- c-volunteers: 50 volunteers, totalHours, participations → project → organization
@@ -354,100 +362,98 @@ type ProjC struct {
 
 type hubC struct {
 	Volunteers struct {
-		Edges []struct {
-			Node struct {
-				ID             string  `json:"id"`
-				TotalHours     float64 `json:"totalHours"`
-				Participations struct {
-					Edges []struct {
-						Node struct {
-							ID      string   `json:"id"`
-							Hours   *float64 `json:"hours"`
-							Project *struct {
-								hubNames
-								Organization *hubNames `json:"organization"`
-							} `json:"project"`
-						} `json:"node"`
-					} `json:"edges"`
-				} `json:"participations"`
-			} `json:"node"`
-		} `json:"edges"`
+		Edges []hubCEdge `json:"edges"`
 	} `json:"volunteers"`
+}
+
+type hubCEdge struct {
+	Node struct {
+		ID             string  `json:"id"`
+		TotalHours     float64 `json:"totalHours"`
+		Participations struct {
+			Edges []hubCPartEdge `json:"edges"`
+		} `json:"participations"`
+	} `json:"node"`
+}
+
+type hubCPartEdge struct {
+	Node struct {
+		ID      string   `json:"id"`
+		Hours   *float64 `json:"hours"`
+		Project *struct {
+			hubNames
+			Organization *hubNames `json:"organization"`
+		} `json:"project"`
+	} `json:"node"`
 }
 
 type peerC struct {
 	Volunteers struct {
-		Nodes []struct {
-			RowID          string  `json:"rowId"`
-			TotalHours     float64 `json:"totalHours"`
-			Participations struct {
-				Nodes []struct {
-					RowID   string   `json:"rowId"`
-					Hours   *float64 `json:"hours"`
-					Project *struct {
-						peerTitle
-						Organization *peerName `json:"organization"`
-					} `json:"project"`
-				} `json:"nodes"`
-			} `json:"participations"`
-		} `json:"nodes"`
+		Nodes []peerCNode `json:"nodes"`
 	} `json:"volunteers"`
 }
 
+type peerCNode struct {
+	RowID          string  `json:"rowId"`
+	TotalHours     float64 `json:"totalHours"`
+	Participations struct {
+		Nodes []peerCPart `json:"nodes"`
+	} `json:"participations"`
+}
+
+type peerCPart struct {
+	RowID   string   `json:"rowId"`
+	Hours   *float64 `json:"hours"`
+	Project *struct {
+		peerTitle
+		Organization *peerName `json:"organization"`
+	} `json:"project"`
+}
+
+func (e hubCPartEdge) normalise() (PartC, error) {
+	id, err := decodeGlobalID(e.Node.ID, "Participation")
+	if err != nil {
+		return PartC{}, err
+	}
+	p := PartC{ID: id, Hours: e.Node.Hours}
+	if pr := e.Node.Project; pr != nil {
+		p.Project = &ProjC{Title: pr.names(), Organization: namesOf(pr.Organization)}
+	}
+	return p, nil
+}
+
+func (n peerCPart) normalise() (PartC, error) {
+	id, err := rowID(n.RowID)
+	if err != nil {
+		return PartC{}, err
+	}
+	p := PartC{ID: id, Hours: n.Hours}
+	if pr := n.Project; pr != nil {
+		p.Project = &ProjC{Title: pr.names(), Organization: namesOf(pr.Organization)}
+	}
+	return p, nil
+}
+
 func (h hubC) normalise() ([]VolunteerC, error) {
-	out := []VolunteerC{}
-	for _, e := range h.Volunteers.Edges {
+	return normaliseEach(h.Volunteers.Edges, func(e hubCEdge) (VolunteerC, error) {
 		id, err := decodeGlobalID(e.Node.ID, "Volunteer")
 		if err != nil {
-			return nil, err
+			return VolunteerC{}, err
 		}
-		v := VolunteerC{ID: id, TotalHours: e.Node.TotalHours, Participations: []PartC{}}
-		for _, pe := range e.Node.Participations.Edges {
-			pid, err := decodeGlobalID(pe.Node.ID, "Participation")
-			if err != nil {
-				return nil, err
-			}
-			p := PartC{ID: pid, Hours: pe.Node.Hours}
-			if pr := pe.Node.Project; pr != nil {
-				p.Project = &ProjC{Title: pr.names()}
-				if o := pr.Organization; o != nil {
-					n := o.names()
-					p.Project.Organization = &n
-				}
-			}
-			v.Participations = append(v.Participations, p)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+		parts, err := normaliseEach(e.Node.Participations.Edges, hubCPartEdge.normalise)
+		return VolunteerC{ID: id, TotalHours: e.Node.TotalHours, Participations: parts}, err
+	})
 }
 
 func (g peerC) normalise() ([]VolunteerC, error) {
-	out := []VolunteerC{}
-	for _, n := range g.Volunteers.Nodes {
+	return normaliseEach(g.Volunteers.Nodes, func(n peerCNode) (VolunteerC, error) {
 		id, err := rowID(n.RowID)
 		if err != nil {
-			return nil, err
+			return VolunteerC{}, err
 		}
-		v := VolunteerC{ID: id, TotalHours: n.TotalHours, Participations: []PartC{}}
-		for _, pn := range n.Participations.Nodes {
-			pid, err := rowID(pn.RowID)
-			if err != nil {
-				return nil, err
-			}
-			p := PartC{ID: pid, Hours: pn.Hours}
-			if pr := pn.Project; pr != nil {
-				p.Project = &ProjC{Title: pr.names()}
-				if o := pr.Organization; o != nil {
-					n := o.names()
-					p.Project.Organization = &n
-				}
-			}
-			v.Participations = append(v.Participations, p)
-		}
-		out = append(out, v)
-	}
-	return out, nil
+		parts, err := normaliseEach(n.Participations.Nodes, peerCPart.normalise)
+		return VolunteerC{ID: id, TotalHours: n.TotalHours, Participations: parts}, err
+	})
 }
 
 // ---- d-page: 20 projects after a cursor deep in the list
@@ -465,9 +471,7 @@ type hubD struct {
 			HasNextPage bool    `json:"hasNextPage"`
 			EndCursor   *string `json:"endCursor"`
 		} `json:"pageInfo"`
-		Edges []struct {
-			Node hubTitled `json:"node"`
-		} `json:"edges"`
+		Edges []hubTitledEdge `json:"edges"`
 	} `json:"projects"`
 }
 
@@ -482,27 +486,13 @@ type peerD struct {
 }
 
 func (h hubD) normalise() (PageD, error) {
-	p := PageD{HasNextPage: h.Projects.PageInfo.HasNextPage, Projects: []Titled{}}
-	for _, e := range h.Projects.Edges {
-		t, err := e.Node.normalise()
-		if err != nil {
-			return p, err
-		}
-		p.Projects = append(p.Projects, t)
-	}
-	return p, nil
+	projects, err := normaliseEach(h.Projects.Edges, hubTitledEdge.normalise)
+	return PageD{HasNextPage: h.Projects.PageInfo.HasNextPage, Projects: projects}, err
 }
 
 func (g peerD) normalise() (PageD, error) {
-	p := PageD{HasNextPage: g.Projects.PageInfo.HasNextPage, Projects: []Titled{}}
-	for _, n := range g.Projects.Nodes {
-		t, err := n.normalise()
-		if err != nil {
-			return p, err
-		}
-		p.Projects = append(p.Projects, t)
-	}
-	return p, nil
+	projects, err := normaliseEach(g.Projects.Nodes, peerTitled.normalise)
+	return PageD{HasNextPage: g.Projects.PageInfo.HasNextPage, Projects: projects}, err
 }
 
 // ---- e-node / e-nodes: projects by id

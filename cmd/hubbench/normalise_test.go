@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	hub "github.com/birgemiz/hub"
 )
 
 func s(v string) *string { return &v }
@@ -40,8 +42,8 @@ func TestGlobalIDs(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("decodeGlobalID(%q) = %d, %v; want %d", gid, got, err, want)
 		}
-		if g := globalID("Project", want); g != gid {
-			t.Errorf("globalID(Project, %d) = %q, want %q", want, g, gid)
+		if g := hub.GlobalID("Project", want); g != gid {
+			t.Errorf("hub.GlobalID(Project, %d) = %q, want %q", want, g, gid)
 		}
 	}
 	if id, err := decodeGlobalID("Vm9sdW50ZWVyOjE", "Volunteer"); err != nil || id != 1 {
@@ -50,7 +52,7 @@ func TestGlobalIDs(t *testing.T) {
 	for _, bad := range []struct{ gid, typ string }{
 		{"UHJvamVjdDo2", "Organization"}, // a Project id where an Organization's is wanted
 		{"not base64!", "Project"},
-		{globalID("Project", 0), "Project"},
+		{hub.GlobalID("Project", 0), "Project"},
 		{"UHJvamVjdA", "Project"}, // "Project", no id
 	} {
 		if _, err := decodeGlobalID(bad.gid, bad.typ); err == nil {

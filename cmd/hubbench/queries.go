@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	hub "github.com/birgemiz/hub"
 )
 
 // queryFiles are the hub's queries and the bare-PostgreSQL statements; the
@@ -418,7 +420,7 @@ func (b *Bench) prepareNode(ctx context.Context, q *Query) error {
 	}
 	for _, id := range ids {
 		q.Variants = append(q.Variants, Variant{
-			Hub:  map[string]any{"id": globalID("Project", id)},
+			Hub:  map[string]any{"id": hub.GlobalID("Project", id)},
 			Peer: map[string]any{"id": strconv.FormatInt(id, 10)},
 		})
 	}
@@ -433,12 +435,12 @@ func (b *Bench) prepareNodes(ctx context.Context, q *Query) error {
 	}
 	per := min(50, len(pool))
 	for s := range 20 {
-		hub, peer := make([]string, per), make([]string, per)
+		hubIDs, peerIDs := make([]string, per), make([]string, per)
 		for j := range per {
 			id := pool[(s*per+j)%len(pool)]
-			hub[j], peer[j] = globalID("Project", id), strconv.FormatInt(id, 10)
+			hubIDs[j], peerIDs[j] = hub.GlobalID("Project", id), strconv.FormatInt(id, 10)
 		}
-		q.Variants = append(q.Variants, Variant{Hub: map[string]any{"ids": hub}, Peer: map[string]any{"ids": peer}})
+		q.Variants = append(q.Variants, Variant{Hub: map[string]any{"ids": hubIDs}, Peer: map[string]any{"ids": peerIDs}})
 	}
 	q.About = fmt.Sprintf("nodes(ids:) of %d projects (20 sets in turn)", per)
 	return nil
