@@ -311,18 +311,7 @@ func (g *generator) date(lo, hi time.Time) time.Time {
 }
 
 // pick returns k distinct items of list in list order.
-func (g *generator) pick(list []string, k int) []string {
-	idx := g.rng.Perm(len(list))[:k]
-	out := make([]string, 0, k)
-	for i, s := range list {
-		for _, j := range idx {
-			if i == j {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
+func (g *generator) pick(list []string, k int) []string { return pickStrings(g.rng, list, k) }
 
 func (g *generator) encode() []byte {
 	var buf bytes.Buffer
