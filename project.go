@@ -132,6 +132,22 @@ type ProjectService interface {
 	CountProjectsByOrganizations(ctx context.Context, orgIDs []int64, f ProjectFilter) (map[int64]int, error)
 }
 
+type descriptionsOmittedKey struct{}
+
+// WithoutDescriptions returns ctx under which reads of projects leave
+// Description empty: for a caller that reads none (a GraphQL operation that
+// selects no description and no search highlights), so a list of projects
+// does not carry kilobytes of text per row from PostgreSQL for nothing.
+func WithoutDescriptions(ctx context.Context) context.Context {
+	return context.WithValue(ctx, descriptionsOmittedKey{}, true)
+}
+
+// DescriptionsOmitted reports whether ctx is one of WithoutDescriptions.
+func DescriptionsOmitted(ctx context.Context) bool {
+	omitted, _ := ctx.Value(descriptionsOmittedKey{}).(bool)
+	return omitted
+}
+
 // TitleIn is the title in lang (nil: the default), with fallback.
 func (p *Project) TitleIn(lang *Language) string { return p.Title.Text(lang) }
 

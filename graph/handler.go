@@ -104,6 +104,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.Use(shapeLimit{MaxDepth: opts.MaxDepth, MaxFields: opts.MaxFields})
 	srv.Use(extension.FixedComplexityLimit(opts.MaxCost, complexityOptions(es.Schema())...))
 	srv.Use(persistCommit{cache: apq})
+	srv.Use(projection{})
 	srv.SetErrorPresenter(errorPresenter(log))
 	srv.SetRecoverFunc(recoverFunc(log))
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -22,11 +23,16 @@ const orgColumns = `o.id, o.name_kk, o.name_ru, o.name_en, o.bin, o.kind, o.regi
 
 func scanOrganization(row pgx.Row, extra ...any) (*hub.Organization, error) {
 	var o hub.Organization
-	var kk, ru, en, bin, region, website, email, phone *string
+	var kk, ru, en, bin, region, website, email, phone pgtype.Text // see scanProject
+	var founded pgtype.Date
+	var volunteers pgtype.Int4
+	var deleted pgtype.Timestamptz
 	err := row.Scan(append([]any{&o.ID, &kk, &ru, &en, &bin, &o.Kind, &region, &o.Directions, &website,
-		&email, &phone, &o.Founded, &o.VolunteerCount, &o.CreatedAt, &o.UpdatedAt, &o.DeletedAt}, extra...)...)
-	o.Name = hub.LocalizedText{KK: deref(kk), RU: deref(ru), EN: deref(en)}
-	o.BIN, o.RegionCode, o.Website, o.ContactEmail, o.ContactPhone = deref(bin), deref(region), deref(website), deref(email), deref(phone)
+		&email, &phone, &founded, &volunteers, &o.CreatedAt, &o.UpdatedAt, &deleted}, extra...)...)
+	o.Name = hub.LocalizedText{KK: kk.String, RU: ru.String, EN: en.String}
+	o.BIN, o.RegionCode, o.Website, o.ContactEmail, o.ContactPhone = bin.String, region.String, website.String, email.String, phone.String
+	o.Founded, o.VolunteerCount = valid(founded.Time, founded.Valid), valid(int(volunteers.Int32), volunteers.Valid)
+	o.DeletedAt = valid(deleted.Time, deleted.Valid)
 	return &o, err
 }
 

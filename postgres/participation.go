@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -21,10 +22,15 @@ const participationColumns = `pa.id, pa.volunteer_id, pa.project_id, pa.role, pa
 
 func scanParticipation(row pgx.Row, extra ...any) (*hub.Participation, error) {
 	var p hub.Participation
-	var role *string
-	err := row.Scan(append([]any{&p.ID, &p.VolunteerID, &p.ProjectID, &role, &p.Hours, &p.StartDate, &p.EndDate,
+	var role pgtype.Text // see scanProject
+	var volunteer, project pgtype.Int8
+	var hours pgtype.Float8
+	var start, end pgtype.Date
+	err := row.Scan(append([]any{&p.ID, &volunteer, &project, &role, &hours, &start, &end,
 		&p.CreatedAt, &p.UpdatedAt}, extra...)...)
-	p.Role = deref(role)
+	p.Role = role.String
+	p.VolunteerID, p.ProjectID = valid(volunteer.Int64, volunteer.Valid), valid(project.Int64, project.Valid)
+	p.Hours, p.StartDate, p.EndDate = valid(hours.Float64, hours.Valid), valid(start.Time, start.Valid), valid(end.Time, end.Valid)
 	return &p, err
 }
 

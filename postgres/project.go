@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -21,22 +23,63 @@ const projectColumns = `p.id, p.organization_id, p.title_kk, p.title_ru, p.title
 	p.volunteers_needed, p.volunteers_engaged, p.volunteer_hours, p.beneficiaries, p.grant_programme,
 	p.grant_amount_kzt, p.tags, p.url, p.created_at, p.updated_at, p.deleted_at`
 
+// briefProjectColumns is projectColumns with NULL for the descriptions,
+// for reads under hub.WithoutDescriptions; scanProject reads both.
+var briefProjectColumns = func() string {
+	brief := strings.Replace(projectColumns, "p.description_kk, p.description_ru,\n\tp.description_en",
+		"NULL::text, NULL::text,\n\tNULL::text", 1)
+	if brief == projectColumns {
+		panic("postgres: briefProjectColumns: projectColumns no longer lists the descriptions as expected")
+	}
+	return brief
+}()
+
+// projectCols is the projection of a read of projects under ctx.
+func projectCols(ctx context.Context) string {
+	if hub.DescriptionsOmitted(ctx) {
+		return briefProjectColumns
+	}
+	return projectColumns
+}
+
 func scanProject(row pgx.Row, extra ...any) (*hub.Project, error) {
+	// pgx fills a **T through reflection, a cost per value that shows in
+	// lists of hundreds of projects; pgtype values scan directly.
 	var p hub.Project
-	var tkk, tru, ten, dkk, dru, den, locality, grant, url *string
-	err := row.Scan(append([]any{&p.ID, &p.OrganizationID, &tkk, &tru, &ten, &dkk, &dru,
-		&den, &p.RegionCode, &locality, &p.Lat, &p.Lon, &p.Directions, &p.Status, &p.StartDate, &p.EndDate,
-		&p.VolunteersNeeded, &p.VolunteersEngaged, &p.VolunteerHours, &p.Beneficiaries, &grant,
-		&p.GrantAmountKZT, &p.Tags, &url, &p.CreatedAt, &p.UpdatedAt, &p.DeletedAt}, extra...)...)
-	p.Title = hub.LocalizedText{KK: deref(tkk), RU: deref(tru), EN: deref(ten)}
-	p.Description = hub.LocalizedText{KK: deref(dkk), RU: deref(dru), EN: deref(den)}
-	p.Locality, p.GrantProgramme, p.URL = deref(locality), deref(grant), deref(url)
+	var tkk, tru, ten, dkk, dru, den, locality, grant, url pgtype.Text
+	var org, grantKZT pgtype.Int8
+	var lat, lon, hours pgtype.Float8
+	var start, end pgtype.Date
+	var needed, engaged, beneficiaries pgtype.Int4
+	var deleted pgtype.Timestamptz
+	err := row.Scan(append([]any{&p.ID, &org, &tkk, &tru, &ten, &dkk, &dru,
+		&den, &p.RegionCode, &locality, &lat, &lon, &p.Directions, &p.Status, &start, &end,
+		&needed, &engaged, &hours, &beneficiaries, &grant,
+		&grantKZT, &p.Tags, &url, &p.CreatedAt, &p.UpdatedAt, &deleted}, extra...)...)
+	p.Title = hub.LocalizedText{KK: tkk.String, RU: tru.String, EN: ten.String}
+	p.Description = hub.LocalizedText{KK: dkk.String, RU: dru.String, EN: den.String}
+	p.Locality, p.GrantProgramme, p.URL = locality.String, grant.String, url.String
+	p.OrganizationID, p.GrantAmountKZT = valid(org.Int64, org.Valid), valid(grantKZT.Int64, grantKZT.Valid)
+	p.Lat, p.Lon, p.VolunteerHours = valid(lat.Float64, lat.Valid), valid(lon.Float64, lon.Valid), valid(hours.Float64, hours.Valid)
+	p.StartDate, p.EndDate = valid(start.Time, start.Valid), valid(end.Time, end.Valid)
+	p.VolunteersNeeded, p.VolunteersEngaged = valid(int(needed.Int32), needed.Valid), valid(int(engaged.Int32), engaged.Valid)
+	p.Beneficiaries = valid(int(beneficiaries.Int32), beneficiaries.Valid)
+	p.DeletedAt = valid(deleted.Time, deleted.Valid)
 	return &p, err
+}
+
+// valid returns &v when ok, else nil: a nullable column scanned into a
+// pgtype value, as the domain's pointer.
+func valid[T any](v T, ok bool) *T {
+	if !ok {
+		return nil
+	}
+	return &v
 }
 
 // FindProjectsByIDs returns the live projects among ids.
 func (s *ProjectService) FindProjectsByIDs(ctx context.Context, ids []int64) ([]*hub.Project, error) {
-	return findByIDs(ctx, s.db.reader(ctx), "projects p", projectColumns, "p.", ids, scanProject)
+	return findByIDs(ctx, s.db.reader(ctx), "projects p", projectCols(ctx), "p.", ids, scanProject)
 }
 
 func projectWhere(f hub.ProjectFilter) (*where, error) {
@@ -85,7 +128,7 @@ func (s *ProjectService) FindProjects(ctx context.Context, f hub.ProjectFilter, 
 	if err != nil {
 		return nil, err
 	}
-	return findPage(ctx, s.db.Pool, "projects p", projectColumns, "p.", w, sort, p, scanProject, projectID)
+	return findPage(ctx, s.db.Pool, "projects p", projectCols(ctx), "p.", w, sort, p, scanProject, projectID)
 }
 
 // CountProjects returns how many projects f selects.
@@ -107,7 +150,7 @@ func (s *ProjectService) FindProjectsByOrganizations(ctx context.Context, orgIDs
 	if err != nil {
 		return nil, err
 	}
-	return findPagesByParent(ctx, s.db.Pool, "projects p", projectColumns, "p.", "organization_id", orgIDs, w, sort, p,
+	return findPagesByParent(ctx, s.db.Pool, "projects p", projectCols(ctx), "p.", "organization_id", orgIDs, w, sort, p,
 		scanProject, projectID, func(p *hub.Project) int64 { return *p.OrganizationID })
 }
 

@@ -227,6 +227,9 @@ func findPagesByParent[T any](ctx context.Context, q querier, from, columns, pre
 			conn.HasNextPage = true
 			continue
 		}
+		if conn.Edges == nil {
+			conn.Edges = make([]hub.Edge[T], 0, p.First)
+		}
 		conn.Edges = append(conn.Edges, hub.Edge[T]{Cursor: encodeCursor(s, key, id(item)), Node: item})
 	}
 	return out, rows.Err()

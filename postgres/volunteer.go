@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	hub "github.com/birgemiz/hub"
 )
@@ -22,13 +23,10 @@ const volunteerColumns = `v.id, v.region_code, v.gender, v.birth_year, v.languag
 
 func scanVolunteer(row pgx.Row, extra ...any) (*hub.Volunteer, error) {
 	var v hub.Volunteer
-	var birthYear *int16
+	var birthYear pgtype.Int2 // see scanProject
 	err := row.Scan(append([]any{&v.ID, &v.RegionCode, &v.Gender, &birthYear, &v.Languages, &v.Skills, &v.Directions,
 		&v.RegisteredAt, &v.Status, &v.CreatedAt, &v.UpdatedAt}, extra...)...)
-	if birthYear != nil {
-		y := int(*birthYear)
-		v.BirthYear = &y
-	}
+	v.BirthYear = valid(int(birthYear.Int16), birthYear.Valid)
 	return &v, err
 }
 
