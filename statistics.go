@@ -133,6 +133,44 @@ type StatisticsService interface {
 	// StatisticsStale reports whether records changed (a batch made
 	// progress) since the current build, or there is none.
 	StatisticsStale(ctx context.Context) (bool, error)
+	// CheckStatistics counts every measure afresh, in one snapshot, and
+	// compares the count with the current build's cells.
+	CheckStatistics(ctx context.Context) (*StatisticsCheck, error)
+}
+
+// StatisticsCheck is what comparing the current build's cells with a
+// fresh count of the records, cell by cell, found.
+type StatisticsCheck struct {
+	BuildID int64     // the build compared; 0 when there is none
+	AsOf    time.Time // the build's
+	// CountedAt is the snapshot the fresh count read.
+	CountedAt time.Time
+	// Stale is true when records changed after the build (a batch made
+	// progress since AsOf): differences may then be changes the build has
+	// not counted yet rather than drift.
+	Stale    bool
+	Measures []MeasureCheck
+}
+
+// MeasureCheck is one measure's part of a StatisticsCheck.
+type MeasureCheck struct {
+	Measure Measure
+	Stored  int // cells of the build
+	Counted int // cells of the fresh count
+	// Missing cells are counted but not stored; Extra stored but not
+	// counted; Different both, with another value, number of people, cell
+	// key or sum of squares. Examples names up to ten of them.
+	Missing, Extra, Different int
+	Examples                  []string
+}
+
+// Drift is how many cells differ, over every measure.
+func (c *StatisticsCheck) Drift() int {
+	n := 0
+	for _, m := range c.Measures {
+		n += m.Missing + m.Extra + m.Different
+	}
+	return n
 }
 
 // RollupBuild describes one rebuild of the statistics rollups.

@@ -40,6 +40,8 @@ Usage:
                                 current (first) key, so the older keys can be removed
   hub reindex                   rebuild the search index from PostgreSQL and swap it in
   hub search check [--repair]   compare the search index with PostgreSQL (and repair drift)
+  hub statistics rebuild        count every statistic afresh from the records and swap it in
+  hub statistics check          compare the stored statistics with a fresh count, cell by cell
   hub help                      this text and the configuration variables
 
 Configuration comes from the environment:
@@ -95,6 +97,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return m.runReindex(ctx, rest)
 	case "search":
 		return m.runSearch(ctx, rest)
+	case "statistics":
+		return m.runStatistics(ctx, rest)
 	}
 	printUsage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -237,6 +237,29 @@ func TestSearchReindexAndCheckCommands(t *testing.T) {
 	}
 }
 
+func TestStatisticsRebuildAndCheckCommands(t *testing.T) {
+	getenv := testEnv(t)
+	startHub(t, getenv)
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if err := Run(ctx, []string{"statistics", "rebuild"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("statistics rebuild: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "statistics rebuilt as of") {
+		t.Fatalf("statistics rebuild: %s", out.String())
+	}
+	out.Reset()
+	if err := Run(ctx, []string{"statistics", "check"}, getenv, &out, &errOut); err != nil {
+		t.Fatalf("statistics check: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "the statistics equal a fresh count, cell by cell") || !strings.Contains(out.String(), "VOLUNTEER_HOURS") {
+		t.Fatalf("statistics check: %s", out.String())
+	}
+	if err := Run(ctx, []string{"statistics", "recount"}, getenv, &out, &errOut); err == nil || !strings.Contains(err.Error(), "usage: hub statistics") {
+		t.Fatalf("statistics recount: %v", err)
+	}
+}
+
 func TestHealthReadinessMetricsExplorer(t *testing.T) {
 	_, url := startHub(t, testEnv(t))
 	// A receipt read (here refused: no token) is a request of the feed API.
