@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -121,6 +122,58 @@ func TestCredentials(t *testing.T) {
 	}
 	if n, err := rdb.Exists(context.Background(), "rate:hub:unauthenticated:203.0.113.50").Result(); err != nil || n != 1 {
 		t.Errorf("the failures are not counted in Redis: %d, %v", n, err)
+	}
+}
+
+// A token that authenticated is looked up again without taking a unit of
+// its address's failed credentials, even once guessers from the same
+// address spent them all; it is still looked up every time, and once it
+// fails it is treated like any other token.
+func TestAuthenticateRemembersValidTokens(t *testing.T) {
+	testutil.Redis(t, testutil.RedisDBRateLimit)
+	rdb := redis.NewClient(&redis.Options{Addr: testutil.RedisAddr(), DB: testutil.RedisDBRateLimit})
+	t.Cleanup(func() { rdb.Close() })
+	l := ratelimit.New(rdb, ratelimit.Rates{ratelimit.Unauthenticated: {Requests: 3, Per: time.Minute}}, nil, slog.New(slog.DiscardHandler))
+	r := httptest.NewRequest("POST", "/graphql", nil)
+	r.RemoteAddr = "192.0.2.99:1234"
+	revoked := false
+	var lookups atomic.Int32
+	authenticate := func(_ context.Context, token string) (hub.Principal, error) {
+		lookups.Add(1)
+		if token == "hubkey_good" && !revoked {
+			return hub.Principal{Role: hub.RoleDashboard, Key: "good"}, nil
+		}
+		return hub.Principal{}, hub.Errorf(hub.EUNAUTHORIZED, "unknown token")
+	}
+	if p, _, err := l.Authenticate(r, "hubkey_good", authenticate); err != nil || p.Key != "good" {
+		t.Fatalf("the valid token: %+v, %v", p, err)
+	}
+	for i := range 3 {
+		if _, _, err := l.Authenticate(r, fmt.Sprintf("hubkey_guess%d", i), authenticate); hub.ErrorCode(err) != hub.EUNAUTHORIZED {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	var blocked *ratelimit.CredentialsBlocked
+	if _, _, err := l.Authenticate(r, "hubkey_guess3", authenticate); !errors.As(err, &blocked) {
+		t.Fatalf("a fourth guess: %v, want refused unread", err)
+	}
+	if n := lookups.Load(); n != 4 {
+		t.Fatalf("%d lookups, want 4 (the valid token and 3 guesses)", n)
+	}
+	for range 5 {
+		if p, _, err := l.Authenticate(r, "hubkey_good", authenticate); err != nil || p.Key != "good" {
+			t.Fatalf("the valid token after the guesses: %+v, %v", p, err)
+		}
+	}
+	if n := lookups.Load(); n != 9 {
+		t.Fatalf("%d lookups, want 9: the valid token is looked up every time", n)
+	}
+	revoked = true
+	if _, _, err := l.Authenticate(r, "hubkey_good", authenticate); hub.ErrorCode(err) != hub.EUNAUTHORIZED {
+		t.Fatalf("the revoked token: %v", err)
+	}
+	if _, _, err := l.Authenticate(r, "hubkey_good", authenticate); !errors.As(err, &blocked) {
+		t.Fatalf("the revoked token again: %v, want refused unread like any other", err)
 	}
 }
 
