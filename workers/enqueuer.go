@@ -50,8 +50,10 @@ func isDuplicate(err error) bool {
 // enqueues a copy named after attempt, the batch's attempts so far, so
 // that one attempt gets one copy: asynq itself re-runs such a task only
 // after its lease and a further 30 s have passed, and then after a retry
-// backoff that grows with every crash. A task that is pending, waiting to
-// retry, or held by a live worker is left alone. Chunk progress makes a
+// backoff that grows with every crash. When its task was archived or
+// completed while the batch is unfinished, it enqueues such a copy too. A
+// task that is pending, waiting to retry, or held by a live worker is left
+// alone. Chunk progress makes a
 // copy that meets the original harmless: only one applies each chunk.
 func (e *Enqueuer) RescueBatch(ctx context.Context, batchID string, attempt int) (bool, error) {
 	if enqueued, err := e.EnqueueBatch(ctx, batchID); enqueued || err != nil {
@@ -65,8 +67,16 @@ func (e *Enqueuer) RescueBatch(ctx context.Context, batchID string, attempt int)
 	} else if err != nil {
 		return false, err
 	}
-	if info.State != asynq.TaskStateActive {
-		return false, nil
+	switch info.State {
+	case asynq.TaskStateArchived, asynq.TaskStateCompleted:
+		// Its task ended but the batch did not: a worker archived it
+		// (another deployment sharing this Redis database with another
+		// PostgreSQL finds no such batch), or it ended without finishing
+		// the batch. Left so, the batch would wait forever.
+		return e.enqueueCopy(ctx, task, opts, id, attempt)
+	case asynq.TaskStateActive:
+	default:
+		return false, nil // pending, scheduled or waiting to retry: it will run
 	}
 	servers, err := e.inspector.Servers()
 	if err != nil {
@@ -79,7 +89,13 @@ func (e *Enqueuer) RescueBatch(ctx context.Context, batchID string, attempt int)
 			}
 		}
 	}
-	_, err = e.client.EnqueueContext(ctx, task, append(opts, asynq.TaskID(fmt.Sprintf("%s:attempt-%d", id, attempt)))...)
+	return e.enqueueCopy(ctx, task, opts, id, attempt)
+}
+
+// enqueueCopy enqueues a copy of a batch's task named after the attempt,
+// unless that copy exists already.
+func (e *Enqueuer) enqueueCopy(ctx context.Context, task *asynq.Task, opts []asynq.Option, id string, attempt int) (bool, error) {
+	_, err := e.client.EnqueueContext(ctx, task, append(opts, asynq.TaskID(fmt.Sprintf("%s:attempt-%d", id, attempt)))...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return false, nil
 	}

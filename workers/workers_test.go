@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hibiken/asynq"
 
 	hub "github.com/birgemiz/hub"
 	"github.com/birgemiz/hub/internal/testutil"
@@ -181,6 +182,35 @@ func TestReconcilerEnqueuesLostBatches(t *testing.T) {
 	f.start(t)
 	if got := f.waitDone(t, b.ID); got.Counts.Created != 6 {
 		t.Fatalf("counts %+v", got.Counts)
+	}
+}
+
+// A batch whose task was archived while the batch is unfinished (a
+// sibling deployment on the same Redis database, looking in another
+// PostgreSQL, found no such batch) gets a new task and finishes.
+func TestReconcilerRescuesArchivedTasks(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	b := f.store(t, goodFeed)
+	if _, err := f.queue.EnqueueBatch(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	inspector := asynq.NewInspector(f.cfg.Redis)
+	t.Cleanup(func() { inspector.Close() })
+	if err := inspector.ArchiveTask(workers.QueueIngest, "batch:"+b.ID); err != nil {
+		t.Fatal(err)
+	}
+	r := &workers.Reconciler{Batches: f.batches, Queue: f.queue, After: time.Minute, Log: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return time.Now().Add(2 * time.Minute) }}
+	if n, err := r.Reconcile(ctx); err != nil || n != 1 {
+		t.Fatalf("reconcile: %d, %v; want 1", n, err)
+	}
+	if n, err := r.Reconcile(ctx); err != nil || n != 0 {
+		t.Fatalf("second reconcile: %d, %v; want 0 (the copy is pending)", n, err)
+	}
+	f.start(t)
+	if got := f.waitDone(t, b.ID); got.Status != hub.BatchDone || got.Counts.Created != 6 {
+		t.Fatalf("batch %s, counts %+v", got.Status, got.Counts)
 	}
 }
 
