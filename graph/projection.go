@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -55,12 +56,7 @@ func selectsAny(set ast.SelectionSet, names ...string) bool {
 	for _, sel := range set {
 		switch sel := sel.(type) {
 		case *ast.Field:
-			for _, n := range names {
-				if sel.Name == n {
-					return true
-				}
-			}
-			if selectsAny(sel.SelectionSet, names...) {
+			if slices.Contains(names, sel.Name) || selectsAny(sel.SelectionSet, names...) {
 				return true
 			}
 		case *ast.InlineFragment:

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -18,21 +17,16 @@ func NewProjectService(db *DB) *ProjectService { return &ProjectService{db: db} 
 
 var _ hub.ProjectService = (*ProjectService)(nil)
 
-const projectColumns = `p.id, p.organization_id, p.title_kk, p.title_ru, p.title_en, p.description_kk, p.description_ru,
-	p.description_en, p.region_code, p.locality, p.lat, p.lon, p.directions, p.status, p.start_date, p.end_date,
+// projectColumns is a read of projects in scanProject's order; the
+// descriptions sit between projectHead and projectTail.
+const (
+	projectHead = `p.id, p.organization_id, p.title_kk, p.title_ru, p.title_en, `
+	projectTail = `, p.region_code, p.locality, p.lat, p.lon, p.directions, p.status, p.start_date, p.end_date,
 	p.volunteers_needed, p.volunteers_engaged, p.volunteer_hours, p.beneficiaries, p.grant_programme,
 	p.grant_amount_kzt, p.tags, p.url, p.created_at, p.updated_at, p.deleted_at`
-
-// briefProjectColumns is projectColumns with NULL for the descriptions,
-// for reads under hub.WithoutDescriptions; scanProject reads both.
-var briefProjectColumns = func() string {
-	brief := strings.Replace(projectColumns, "p.description_kk, p.description_ru,\n\tp.description_en",
-		"NULL::text, NULL::text,\n\tNULL::text", 1)
-	if brief == projectColumns {
-		panic("postgres: briefProjectColumns: projectColumns no longer lists the descriptions as expected")
-	}
-	return brief
-}()
+	projectColumns      = projectHead + `p.description_kk, p.description_ru, p.description_en` + projectTail
+	briefProjectColumns = projectHead + `NULL::text, NULL::text, NULL::text` + projectTail // under hub.WithoutDescriptions
+)
 
 // projectCols is the projection of a read of projects under ctx.
 func projectCols(ctx context.Context) string {

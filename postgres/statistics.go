@@ -305,8 +305,14 @@ var errStaleBuild = fmt.Errorf("a newer statistics build is current")
 func (s *StatisticsService) StatisticsStale(ctx context.Context) (bool, error) {
 	var stale bool
 	err := s.db.Pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM stat_builds WHERE is_current)
-		OR EXISTS (SELECT 1 FROM batches WHERE progressed_at > (SELECT as_of FROM stat_builds WHERE is_current))`).Scan(&stale)
+		OR `+changedSince("(SELECT as_of FROM stat_builds WHERE is_current)")).Scan(&stale)
 	return stale, err
+}
+
+// changedSince is the condition that records changed (a batch made
+// progress) after the time asOf.
+func changedSince(asOf string) string {
+	return "EXISTS (SELECT 1 FROM batches WHERE progressed_at > " + asOf + ")"
 }
 
 // RollupCells returns the current build's cells of measure m over

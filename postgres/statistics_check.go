@@ -26,8 +26,7 @@ func (s *StatisticsService) CheckStatistics(ctx context.Context) (*hub.Statistic
 		if err := tx.QueryRow(ctx, `SELECT now(), (SELECT secret FROM stat_secret)`).Scan(&check.CountedAt, &secret); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `SELECT id, as_of, EXISTS (SELECT 1 FROM batches WHERE progressed_at > b.as_of)
-			FROM stat_builds b WHERE is_current`).Scan(&check.BuildID, &check.AsOf, &check.Stale)
+		err := tx.QueryRow(ctx, `SELECT id, as_of, `+changedSince("b.as_of")+` FROM stat_builds b WHERE is_current`).Scan(&check.BuildID, &check.AsOf, &check.Stale)
 		if err == pgx.ErrNoRows {
 			check.Stale = true
 		} else if err != nil {

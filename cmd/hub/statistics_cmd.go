@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	hub "github.com/birgemiz/hub"
@@ -80,11 +81,5 @@ func (m *Main) elapsed(what string) (stop func()) {
 			}
 		}
 	}()
-	closed := false
-	return func() {
-		if !closed {
-			close(done)
-			closed = true
-		}
-	}
+	return sync.OnceFunc(func() { close(done) })
 }
