@@ -130,8 +130,10 @@ type StatisticsService interface {
 	// RebuildStatistics recomputes every rollup from the records, in one
 	// consistent snapshot, and swaps the new rollups in.
 	RebuildStatistics(ctx context.Context) (*RollupBuild, error)
-	// StatisticsStale reports whether records changed (a batch made
-	// progress) since the current build, or there is none.
+	// StatisticsStale reports whether the current build misses changes of
+	// the records (changes are counted into it as they apply, but not
+	// while there is no build, nor into a build of another year), or there
+	// is none.
 	StatisticsStale(ctx context.Context) (bool, error)
 	// CheckStatistics counts every measure afresh, in one snapshot, and
 	// compares the count with the current build's cells.
@@ -145,9 +147,9 @@ type StatisticsCheck struct {
 	AsOf    time.Time // the build's
 	// CountedAt is the snapshot the fresh count read.
 	CountedAt time.Time
-	// Stale is true when records changed after the build (a batch made
-	// progress since AsOf): differences may then be changes the build has
-	// not counted yet rather than drift.
+	// Stale is true when the build misses changes of the records
+	// (StatisticsStale): differences may then be changes the build has not
+	// counted yet rather than drift.
 	Stale    bool
 	Measures []MeasureCheck
 }

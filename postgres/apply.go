@@ -34,6 +34,12 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 	}
 	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		counts = hub.BatchCounts{}
+		// First, before any row lock: the statistics follow this chunk's
+		// changes in this transaction (statistics_delta.go).
+		stats, err := beginStatDelta(ctx, s.db, tx)
+		if err != nil {
+			return err
+		}
 		var sourceID int64
 		var processed int
 		var status string
@@ -44,7 +50,7 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 		if processed != c.FromLine || status != string(hub.BatchProcessing) {
 			return hub.Errorf(hub.ECONFLICT, "batch %s is %s at line %d, not at line %d: another worker moved it on", id, status, processed, c.FromLine)
 		}
-		a := &applier{tx: tx, sourceID: sourceID, now: s.db.Now(), keys: keys}
+		a := &applier{tx: tx, sourceID: sourceID, now: s.db.Now(), keys: keys, stats: stats}
 		recs, dupCounts := dedupe(c.Records)
 		counts = counts.Add(dupCounts)
 		byType := make(map[hub.RecordType][]*hub.FeedRecord)
@@ -65,13 +71,16 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 		if err := insertErrors(ctx, tx, u, append(append([]hub.RecordError{}, c.Notices...), c.Errors...)); err != nil {
 			return err
 		}
+		if err := stats.apply(ctx); err != nil {
+			return err
+		}
 		var types []string
 		for _, t := range hub.RecordTypes {
 			if len(byType[t]) > 0 {
 				types = append(types, string(t))
 			}
 		}
-		_, err := tx.Exec(ctx, `
+		_, err = tx.Exec(ctx, `
 			UPDATE batches SET processed_lines = $2, created = created + $3, updated = updated + $4, deleted = deleted + $5,
 				unchanged = unchanged + $6, stale = stale + $7, failed = failed + $8, progressed_at = $9,
 				types_seen = ARRAY(SELECT DISTINCT unnest(types_seen || $10::text[]) ORDER BY 1)
@@ -154,6 +163,7 @@ type applier struct {
 	sourceID int64
 	now      time.Time
 	keys     *secretbox.Keyring // seals personal parts; its matching key is the one pinned in the database
+	stats    *statDelta         // notes the records that changed
 }
 
 // matchHash is the keyed hash an identifier is matched by, or nil (NULL)
@@ -184,7 +194,7 @@ type recordTable struct {
 	// after runs once the records are written, for side tables.
 	after func(ctx context.Context, a *applier, t *recordTable, recs []*hub.FeedRecord) error
 	// fixups resolve references to this type that arrived before it.
-	fixups []string
+	fixups []fixupSQL
 	// match, when set, is a scalar subquery over the staged row s that
 	// finds the record another source already reported as the same one.
 	match string
@@ -216,11 +226,22 @@ func matchExpr(t *recordTable) string {
 	return "CASE WHEN NOT s.deleted THEN " + t.match + " END"
 }
 
+// fixupSQL is a statement that points dangling references at the records
+// of a chunk just created; it returns the ids of the records of type
+// changed whose references it resolved (the statistics count them anew).
+type fixupSQL struct {
+	sql     string
+	changed hub.RecordType
+}
+
 // fixup returns the statement that points dangling references in
-// table.refColumn at the records of this chunk just created ($1 = source).
-func fixup(table, idColumn, refColumn string) string {
-	return fmt.Sprintf(`UPDATE %[1]s t SET %[2]s = o.record_id FROM outcome o
-		WHERE o.result = 'created' AND t.%[2]s IS NULL AND t.source_id = $1 AND t.%[3]s = o.ext_id`, table, idColumn, refColumn)
+// table.refColumn at the records of this chunk just created ($1 = source),
+// returning the column returning of the rows it changed, ids of records of
+// type changed.
+func fixup(table, idColumn, refColumn string, changed hub.RecordType, returning string) fixupSQL {
+	return fixupSQL{changed: changed, sql: fmt.Sprintf(`UPDATE %[1]s t SET %[2]s = o.record_id FROM outcome o
+		WHERE o.result = 'created' AND t.%[2]s IS NULL AND t.source_id = $1 AND t.%[3]s = o.ext_id
+		RETURNING t.%[4]s`, table, idColumn, refColumn, returning)}
 }
 
 func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRecord) (hub.BatchCounts, error) {
@@ -349,15 +370,24 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 	}
 	// 6. Point references that arrived before their target at them.
 	for _, f := range t.fixups {
-		if _, err := a.tx.Exec(ctx, f, a.sourceID); err != nil {
+		rows, _ := a.tx.Query(ctx, f.sql, a.sourceID)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
 			return counts, fmt.Errorf("resolve references to %s: %w", t.typ, err)
 		}
+		a.stats.note(f.changed, ids)
 	}
 
-	rows2, _ := a.tx.Query(ctx, `SELECT result, count(*) FROM outcome GROUP BY result`)
+	// The outcome's counts, and the records that changed for the
+	// statistics to count anew.
+	rows2, _ := a.tx.Query(ctx, `SELECT result, count(*),
+		CASE WHEN result IN ('created', 'updated', 'deleted') THEN array_agg(record_id) END
+		FROM outcome GROUP BY result`)
 	var result string
 	var n int
-	_, err := pgx.ForEachRow(rows2, []any{&result, &n}, func() error {
+	var changed []int64
+	_, err := pgx.ForEachRow(rows2, []any{&result, &n, &changed}, func() error {
+		a.stats.note(t.typ, changed)
 		switch result {
 		case "created":
 			counts.Created += n

@@ -50,6 +50,12 @@ type DB struct {
 	matchFor  *secretbox.Keyring // the Keys matchRing was made for
 	matchRing *secretbox.Keyring // Keys with the stored matching key pinned
 
+	// snapshots is a pool of its own for reading the records as they were
+	// before a writing transaction (statistics_delta.go). The writer holds
+	// statLock, so one connection at a time is in use; its own pool keeps
+	// writers that fill the main pool from waiting for it forever.
+	snapshots *pgxpool.Pool
+
 	countsOnce sync.Once
 	countCache *countCache // exact counts while no record changes (counts.go)
 }
@@ -93,14 +99,25 @@ func (db *DB) Open(ctx context.Context) error {
 		pool.Close()
 		return explainConnectError(cfg.ConnConfig, err)
 	}
-	db.Pool = pool
+	scfg := cfg.Copy()
+	scfg.MaxConns, scfg.MinConns = 2, 0
+	scfg.ConnConfig.RuntimeParams["application_name"] = "birgemiz-hub-statistics"
+	snapshots, err := pgxpool.NewWithConfig(ctx, scfg)
+	if err != nil {
+		pool.Close()
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	db.Pool, db.snapshots = pool, snapshots
 	return nil
 }
 
-// Close closes the pool.
+// Close closes the pools.
 func (db *DB) Close() {
 	if db.Pool != nil {
 		db.Pool.Close()
+	}
+	if db.snapshots != nil {
+		db.snapshots.Close()
 	}
 }
 

@@ -145,7 +145,7 @@ func (s *BatchService) settlePullRun(ctx context.Context, tx pgx.Tx, run *hub.Pu
 	now := s.db.Now()
 	swept := 0
 	if note == "" {
-		if swept, err = sweepSnapshot(ctx, tx, run.SourceID, types, run.StartedAt, run.Grace, now); err != nil {
+		if swept, err = sweepSnapshot(ctx, s.db, tx, run.SourceID, types, run.StartedAt, run.Grace, now); err != nil {
 			return fmt.Errorf("sweep pull run %s: %w", run.ID, err)
 		}
 	}

@@ -27,8 +27,25 @@ import (
 // in that order. Every column is text; a dimension with several values
 // per fact (directions, sources, organization kinds) joins them with \x1f.
 type stream struct {
-	sql   string
+	sql   string // ends in its WHERE clause
+	order bool   // a group's facts may be on several rows: ORDER BY the group
 	multi map[hub.Dimension]bool
+	// groups is the condition that keeps the facts of some groups only:
+	// $1 the records' ids, and $2 and $3 as statDelta.restricted says.
+	groups string
+}
+
+// query is the stream's SELECT, restricted by the condition cond unless it
+// is empty.
+func (st stream) query(cond string) string {
+	q := st.sql
+	if cond != "" {
+		q += " AND (" + cond + ")"
+	}
+	if st.order {
+		q += " ORDER BY 1"
+	}
+	return q
 }
 
 const sep = "\x1f"
@@ -59,7 +76,7 @@ func streams(year int) map[hub.Measure]stream {
 	}
 	return map[hub.Measure]stream{
 		// REGION, DIRECTION, YEAR, MONTH, ORGANIZATION_KIND, GENDER, AGE_BAND, SOURCE
-		hub.MeasureVolunteers: {multi: multi(hub.DimDirection, hub.DimOrganizationKind, hub.DimSource), sql: `
+		hub.MeasureVolunteers: {multi: multi(hub.DimDirection, hub.DimOrganizationKind, hub.DimSource), groups: "v.id = ANY($1::bigint[])", sql: `
 			SELECT v.id::text, '1', v.region_code, ` + joined("v.directions") + `, ` + period("v.registered_at") + `,
 				` + joined(`ARRAY(SELECT org.kind FROM volunteer_organizations vo
 					JOIN organizations org ON org.id = vo.organization_id AND org.deleted_at IS NULL WHERE vo.volunteer_id = v.id)`) + `,
@@ -68,7 +85,9 @@ func streams(year int) map[hub.Measure]stream {
 		// The same dimensions, of the project and the participation. A
 		// participation whose volunteer has not arrived yet is a person of
 		// its own, named by its source and reference.
-		hub.MeasureVolunteerHours: {multi: multi(hub.DimDirection), sql: `
+		hub.MeasureVolunteerHours: {multi: multi(hub.DimDirection), order: true,
+			groups: `pa.volunteer_id = ANY($1::bigint[])
+				OR (pa.volunteer_id IS NULL AND (pa.source_id, pa.volunteer_ref) IN (SELECT * FROM unnest($2::bigint[], $3::text[])))`, sql: `
 			SELECT coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref), pa.hours::text,
 				pr.region_code, ` + joined("pr.directions") + `, ` + period("coalesce(pa.start_date, pr.start_date)") + `,
 				org.kind, coalesce(gv.gender, 'UNKNOWN'), ` + ageBandSQL("gv.birth_year", year) + `, src.name
@@ -77,22 +96,23 @@ func streams(year int) map[hub.Measure]stream {
 			LEFT JOIN organizations org ON org.id = pr.organization_id AND org.deleted_at IS NULL
 			LEFT JOIN volunteers gv ON gv.id = pa.volunteer_id AND gv.deleted_at IS NULL
 			JOIN sources src ON src.id = pa.source_id
-			WHERE pa.deleted_at IS NULL AND pa.hours > 0
-			ORDER BY 1`},
+			WHERE pa.deleted_at IS NULL AND pa.hours > 0`},
 		// YEAR, MONTH, COUNTRY, GENDER, AGE_BAND, SOURCE
-		hub.MeasureUNPlacements: {multi: multi(hub.DimSource), sql: `
+		hub.MeasureUNPlacements: {multi: multi(hub.DimSource), order: true,
+			groups: "u.volunteer_id = ANY($1::bigint[]) OR (u.volunteer_id IS NULL AND u.id = ANY($2::bigint[]))", sql: `
 			SELECT coalesce(u.volunteer_id::text, 'u' || u.id), '1', ` + period("u.start_date") + `, u.country,
 				coalesce(gv.gender, 'UNKNOWN'), ` + ageBandSQL("gv.birth_year", year) + `, ` + sourcesOf("un_placement", "u.id") + `
 			FROM un_placements u LEFT JOIN volunteers gv ON gv.id = u.volunteer_id AND gv.deleted_at IS NULL
-			WHERE u.deleted_at IS NULL
-			ORDER BY 1`},
+			WHERE u.deleted_at IS NULL`},
 		// REGION, DIRECTION, YEAR, MONTH, ORGANIZATION_KIND, SOURCE
-		hub.MeasureOrganizations: {multi: multi(hub.DimDirection, hub.DimSource), sql: `
+		hub.MeasureOrganizations: {multi: multi(hub.DimDirection, hub.DimSource), groups: "o.id = ANY($1::bigint[])", sql: `
 			SELECT o.id::text, '1', o.region_code, ` + joined("o.directions") + `, ` + period("o.founded") + `, o.kind,
 				` + sourcesOf("organization", "o.id") + `
 			FROM organizations o WHERE o.deleted_at IS NULL`},
-		hub.MeasureProjects:      {multi: multi(hub.DimDirection, hub.DimSource), sql: projectCols("'1'", "")},
-		hub.MeasureBeneficiaries: {multi: multi(hub.DimDirection, hub.DimSource), sql: projectCols("pr.beneficiaries::text", " AND pr.beneficiaries > 0")},
+		hub.MeasureProjects: {multi: multi(hub.DimDirection, hub.DimSource), groups: "pr.id = ANY($1::bigint[])",
+			sql: projectCols("'1'", "")},
+		hub.MeasureBeneficiaries: {multi: multi(hub.DimDirection, hub.DimSource), groups: "pr.id = ANY($1::bigint[])",
+			sql: projectCols("pr.beneficiaries::text", " AND pr.beneficiaries > 0")},
 	}
 }
 
@@ -112,6 +132,8 @@ type lattice struct {
 	codes []map[string]int // per dimension: value → code (from 1)
 	names [][]string       // per dimension: code → value
 	cells map[uint64]*cellAgg
+	// setDims is each set's dimensions (made on first use).
+	setDims [][]hub.Dimension
 	// touched is the cells the current group reached, with the value it
 	// adds to each; flushed into cells when the group ends.
 	touched map[uint64]float64
@@ -178,18 +200,19 @@ func (l *lattice) reach(si int, set []int, vals [][]int, i int, codes *[3]int, v
 }
 
 // endGroup counts the group that just ended, whose record key is key, once
-// in every cell it reached.
-func (l *lattice) endGroup(key uint32) {
+// in every cell it reached: into the cells with sign +1, out of them with
+// -1 (a delta's old facts).
+func (l *lattice) endGroup(key uint32, sign int) {
 	for k, v := range l.touched {
 		a := l.cells[k]
 		if a == nil {
 			a = &cellAgg{}
 			l.cells[k] = a
 		}
-		a.value += v
-		a.people++
-		a.key += key
-		a.sumSq += v * v
+		a.value += float64(sign) * v
+		a.people += sign
+		a.key += uint32(sign) * key
+		a.sumSq += float64(sign) * v * v
 	}
 	clear(l.touched)
 }
@@ -197,22 +220,11 @@ func (l *lattice) endGroup(key uint32) {
 // result returns the counted cells (those with a value).
 func (l *lattice) result() []*hub.Cell {
 	out := make([]*hub.Cell, 0, len(l.cells))
-	setDims := make([][]hub.Dimension, len(l.sets))
-	for si, set := range l.sets {
-		for _, i := range set {
-			setDims[si] = append(setDims[si], l.dims[i])
-		}
-	}
 	for k, a := range l.cells {
 		if a.value == 0 {
 			continue
 		}
-		si := int(k >> 48)
-		set := l.sets[si]
-		c := &hub.Cell{Measure: l.m, Dims: setDims[si], Keys: make([]string, len(set)), Value: a.value, Key: a.key, SumSq: a.sumSq}
-		for i, d := range set {
-			c.Keys[i] = l.names[d][(k>>(32-16*i))&0xffff]
-		}
+		c := l.cell(k, a)
 		switch {
 		case l.m.CountsPeople():
 			c.People = a.people
@@ -224,15 +236,43 @@ func (l *lattice) result() []*hub.Cell {
 	return out
 }
 
+// cell is the cell of key k, counted a, without its people.
+func (l *lattice) cell(k uint64, a *cellAgg) *hub.Cell {
+	si := int(k >> 48)
+	set := l.sets[si]
+	if l.setDims == nil {
+		l.setDims = make([][]hub.Dimension, len(l.sets))
+		for i, set := range l.sets {
+			for _, d := range set {
+				l.setDims[i] = append(l.setDims[i], l.dims[d])
+			}
+		}
+	}
+	c := &hub.Cell{Measure: l.m, Dims: l.setDims[si], Keys: make([]string, len(set)), Value: a.value, Key: a.key, SumSq: a.sumSq}
+	for i, d := range set {
+		c.Keys[i] = l.names[d][(k>>(32-16*i))&0xffff]
+	}
+	return c
+}
+
 // rollupCells counts measure m's lattice from its stream in tx; each group
 // (person, or project) adds its record key, derived from secret, to the
 // cells it reaches.
 func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secret []byte) ([]*hub.Cell, error) {
 	l := newLattice(m)
-	keyer := hub.NewKeyer(secret)
-	rows, err := tx.Query(ctx, st.sql)
+	if err := l.count(ctx, tx, st, st.query(""), nil, hub.NewKeyer(secret), +1); err != nil {
+		return nil, err
+	}
+	return l.result(), nil
+}
+
+// count counts the facts the stream query sql reads in q into the lattice,
+// with sign +1, or out of it with -1.
+func (l *lattice) count(ctx context.Context, q queryer, st stream, sql string, args []any, keyer *hub.Keyer, sign int) error {
+	m := l.m
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("count %s: %w", m, err)
+		return fmt.Errorf("count %s: %w", m, err)
 	}
 	defer rows.Close()
 	vals := make([][]int, len(l.dims))
@@ -241,17 +281,17 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secre
 	for rows.Next() {
 		raw := rows.RawValues()
 		if len(raw) != 2+len(l.dims) {
-			return nil, fmt.Errorf("count %s: %d columns, want %d", m, len(raw), 2+len(l.dims))
+			return fmt.Errorf("count %s: %d columns, want %d", m, len(raw), 2+len(l.dims))
 		}
 		if first || !bytes.Equal(raw[0], group) {
 			if !first {
-				l.endGroup(groupKey(keyer, m, group))
+				l.endGroup(groupKey(keyer, m, group), sign)
 			}
 			group, first = append(group[:0], raw[0]...), false
 		}
 		value, err := strconv.ParseFloat(string(raw[1]), 64)
 		if err != nil {
-			return nil, fmt.Errorf("count %s: value %q: %w", m, raw[1], err)
+			return fmt.Errorf("count %s: value %q: %w", m, raw[1], err)
 		}
 		for i, d := range l.dims {
 			vals[i] = vals[i][:0]
@@ -268,12 +308,12 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secre
 		l.add(value, vals)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count %s: %w", m, err)
+		return fmt.Errorf("count %s: %w", m, err)
 	}
 	if !first {
-		l.endGroup(groupKey(keyer, m, group))
+		l.endGroup(groupKey(keyer, m, group), sign)
 	}
-	return l.result(), nil
+	return nil
 }
 
 // values splits a fact's column of dimension d into its values: one, or
@@ -304,7 +344,7 @@ func (s *StatisticsService) Facts(ctx context.Context, m hub.Measure, fn func(Fa
 	st := streams(s.db.Now().Year())[m]
 	dims := hub.MeasureDimensions[m]
 	return pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, st.sql)
+		rows, err := tx.Query(ctx, st.query(""))
 		if err != nil {
 			return err
 		}

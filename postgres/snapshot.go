@@ -20,7 +20,7 @@ func (s *BatchService) SweepSnapshot(ctx context.Context, sourceID int64, types 
 	deleted := 0
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		var err error
-		deleted, err = sweepSnapshot(ctx, tx, sourceID, types, seenSince, grace, s.db.Now())
+		deleted, err = sweepSnapshot(ctx, s.db, tx, sourceID, types, seenSince, grace, s.db.Now())
 		return err
 	})
 	return deleted, err
@@ -28,7 +28,11 @@ func (s *BatchService) SweepSnapshot(ctx context.Context, sourceID int64, types 
 
 // sweepSnapshot is SweepSnapshot inside tx, so that a pull run settles
 // and sweeps in one transaction.
-func sweepSnapshot(ctx context.Context, tx pgx.Tx, sourceID int64, types []hub.RecordType, seenSince time.Time, grace time.Duration, now time.Time) (int, error) {
+func sweepSnapshot(ctx context.Context, db *DB, tx pgx.Tx, sourceID int64, types []hub.RecordType, seenSince time.Time, grace time.Duration, now time.Time) (int, error) {
+	stats, err := beginStatDelta(ctx, db, tx)
+	if err != nil {
+		return 0, err
+	}
 	cutoff := seenSince
 	if c := now.Add(-grace); c.Before(cutoff) {
 		cutoff = c
@@ -50,6 +54,9 @@ func sweepSnapshot(ctx context.Context, tx pgx.Tx, sourceID int64, types []hub.R
 		if len(ids) == 0 {
 			continue
 		}
+		// The source no longer reports them: their SOURCE changes, and
+		// those no other source reports are deleted.
+		stats.note(t, ids)
 		tag, err := tx.Exec(ctx, fmt.Sprintf(`
 			UPDATE %s r SET deleted_at = $2, updated_at = $2 WHERE r.id = ANY($1) AND r.deleted_at IS NULL
 			AND NOT EXISTS (SELECT 1 FROM provenance p WHERE p.record_type = $3 AND p.record_id = r.id AND p.deleted_at IS NULL)`, tab.table),
@@ -70,7 +77,7 @@ func sweepSnapshot(ctx context.Context, tx pgx.Tx, sourceID int64, types []hub.R
 			}
 		}
 	}
-	return deleted, nil
+	return deleted, stats.apply(ctx)
 }
 
 // RecordSweep stores a snapshot batch's sweep outcome on its receipt.

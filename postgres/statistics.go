@@ -221,19 +221,62 @@ func (s *StatisticsService) LiveCells(ctx context.Context, m hub.Measure, dims [
 // RebuildStatistics counts every measure's lattice in one snapshot, writes
 // the cells (with the keys and sums of squares their protection needs) as
 // a new build and makes it current, then drops older builds.
+//
+// The snapshot is taken under statLock, between two writers' deltas, and
+// the writers go on meanwhile. If one of them moved the current build
+// after the snapshot, the new build misses that change and is not used:
+// the rebuild counts again, this time holding statLock until it is current
+// (writers of records wait for it).
 func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupBuild, error) {
+	b, err := s.rebuild(ctx, false)
+	if err == errStaleBuild {
+		b, err = s.rebuild(ctx, true)
+	}
+	return b, err
+}
+
+// rebuild counts and swaps in a build on one connection; exclusive holds
+// statLock throughout, so no change can come between.
+func (s *StatisticsService) rebuild(ctx context.Context, exclusive bool) (*hub.RollupBuild, error) {
 	start := time.Now()
 	build := &hub.RollupBuild{}
+	conn, err := s.db.Pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, statLock); err != nil {
+		return nil, fmt.Errorf("statistics lock: %w", err)
+	}
+	locked := true
+	unlock := func() error {
+		if !locked {
+			return nil
+		}
+		locked = false
+		_, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, statLock)
+		return err
+	}
+	defer func() {
+		if unlock() != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx)) // the session's lock goes with it
+		}
+	}()
 	var all []*hub.Cell
 	// One snapshot for every count, so that a total always agrees with
 	// its parts even while batches apply.
-	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var secret []byte
 		if err := tx.QueryRow(ctx, `SELECT now(), (SELECT secret FROM stat_secret)`).Scan(&build.AsOf, &secret); err != nil {
 			return err
 		}
 		if len(secret) == 0 {
 			return fmt.Errorf("no statistics secret: the database is not migrated")
+		}
+		if !exclusive {
+			if err := unlock(); err != nil { // the snapshot is taken
+				return err
+			}
 		}
 		ss := streams(build.AsOf.Year())
 		for _, m := range hub.Measures {
@@ -254,8 +297,8 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 		return nil, fmt.Errorf("count statistics: %w", err)
 	}
 	build.Cells = len(all)
-	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO stat_builds (as_of) VALUES ($1) RETURNING id`, build.AsOf).Scan(&build.ID); err != nil {
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO stat_builds (as_of, counted_at) VALUES ($1, $1) RETURNING id`, build.AsOf).Scan(&build.ID); err != nil {
 			return err
 		}
 		_, err := tx.CopyFrom(ctx, pgx.Identifier{"stat_cells"}, []string{"build_id", "measure", "dims", "keys", "value", "people", "cell_key", "sumsq"},
@@ -266,7 +309,12 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 		if err != nil {
 			return fmt.Errorf("write cells: %w", err)
 		}
-		// Serialize swaps; a build older than the current one loses.
+		// Between writers' deltas (reentrant when exclusive), and serialize
+		// swaps; a build older than the current one, or missing a delta
+		// counted into it, loses.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, statLock); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `LOCK TABLE stat_builds IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return err
 		}
@@ -285,13 +333,16 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 		return err
 	})
 	if err == errStaleBuild {
-		return build, nil
+		if _, derr := conn.Exec(ctx, `DELETE FROM stat_builds WHERE id = $1`, build.ID); derr != nil {
+			return nil, fmt.Errorf("drop the unused statistics: %w", derr)
+		}
+		return nil, err
 	} else if err != nil {
 		return nil, fmt.Errorf("store statistics: %w", err)
 	}
 	// Old builds go once no reader can be in the middle of one: readers
 	// read one build in one statement.
-	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM stat_builds WHERE NOT is_current AND id < $1`, build.ID); err != nil {
+	if _, err := conn.Exec(ctx, `DELETE FROM stat_builds WHERE NOT is_current AND id < $1`, build.ID); err != nil {
 		return nil, fmt.Errorf("drop old statistics: %w", err)
 	}
 	build.Took = time.Since(start)
@@ -300,20 +351,20 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 
 var errStaleBuild = fmt.Errorf("a newer statistics build is current")
 
-// StatisticsStale reports whether a batch made progress since the current
-// build was counted, or there is no build.
+// StatisticsStale reports whether the current build misses changes of the
+// records (made while there was no build to move, or in another year than
+// it was counted in), or there is none.
 func (s *StatisticsService) StatisticsStale(ctx context.Context) (bool, error) {
+	var counted *time.Time
 	var stale bool
-	err := s.db.Pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM stat_builds WHERE is_current)
-		OR `+changedSince("(SELECT as_of FROM stat_builds WHERE is_current)")).Scan(&stale)
-	return stale, err
+	err := s.db.Pool.QueryRow(ctx, StaleStatisticsSQL).Scan(&counted, &stale)
+	return stale || counted == nil || counted.Year() != s.db.Now().Year(), err
 }
 
-// changedSince is the condition that records changed (a batch made
-// progress) after the time asOf.
-func changedSince(asOf string) string {
-	return "EXISTS (SELECT 1 FROM batches WHERE progressed_at > " + asOf + ")"
-}
+// StaleStatisticsSQL reads the current build's counted_at (null when there
+// is none) and whether records changed uncounted since.
+const StaleStatisticsSQL = `SELECT b.counted_at, coalesce(st.uncounted_at >= b.counted_at, false)
+	FROM (SELECT 1) one LEFT JOIN stat_builds b ON b.is_current LEFT JOIN stat_state st ON true`
 
 // RollupCells returns the current build's cells of measure m over
 // exactly dims, as counted: exact values, keys and sums of squares.
@@ -335,10 +386,11 @@ func (s *StatisticsService) RollupCells(ctx context.Context, m hub.Measure, dims
 // builds one first. The domain plans the answer (hub.PlanStatistics): this
 // reads the cells it needs in one round trip.
 //
-// A build never changes once it is current, so an answer is a function of
-// the build, q, reveal and the sources (the keys of a SOURCE grouping):
-// answers are cached under those and a dashboard asking the same question
-// again costs one small statement, until the next build. The figures
+// A build's cells change only with its as_of (statistics_delta.go), so an
+// answer is a function of the build, its as_of, q, reveal and the sources
+// (the keys of a SOURCE grouping): answers are cached under those and a
+// dashboard asking the same question again costs one small statement,
+// until records change. The figures
 // sources published (Reported) are read every time.
 func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuery, reveal bool) (*hub.Statistics, error) {
 	plan, err := hub.PlanStatistics(q, reveal)
@@ -349,7 +401,7 @@ func (s *StatisticsService) Statistics(ctx context.Context, q hub.StatisticsQuer
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%d\x00%t\x00%s\x00%#v", b.id, reveal, strings.Join(b.sources, "\x1f"), q)
+	key := fmt.Sprintf("%d\x00%d\x00%t\x00%s\x00%#v", b.id, b.asOf.UnixNano(), reveal, strings.Join(b.sources, "\x1f"), q)
 	// Concurrent askers of one question of one build share one reading (the
 	// build never changes, so its answer is the same whenever it is read).
 	// The reading outlives a caller that goes away, so the others still get

@@ -30,9 +30,9 @@ var tables = map[hub.RecordType]*recordTable{
 				(s.bin IS NOT NULL AND o.bin = s.bin)
 				OR ((s.bin IS NULL OR o.bin IS NULL) AND o.region_code IS NOT DISTINCT FROM s.region_code AND o.match_names && s.match_names))
 			ORDER BY (o.bin IS NOT NULL AND o.bin = s.bin) DESC, o.id LIMIT 1)`,
-		fixups: []string{
-			fixup("projects", "organization_id", "organization_ref"),
-			fixup("volunteer_organizations", "organization_id", "organization_ref"),
+		fixups: []fixupSQL{
+			fixup("projects", "organization_id", "organization_ref", hub.TypeProject, "id"),
+			fixup("volunteer_organizations", "organization_id", "organization_ref", hub.TypeVolunteer, "volunteer_id"),
 		},
 	},
 	hub.TypeProject: {
@@ -51,7 +51,7 @@ var tables = map[hub.RecordType]*recordTable{
 				p.EndDate, p.VolunteersNeeded, p.VolunteersEngaged, p.VolunteerHours,
 				p.Beneficiaries, str(p.GrantProgramme), p.GrantAmountKZT, list(p.Tags), str(p.URL)}
 		},
-		fixups: []string{fixup("participations", "project_id", "project_ref")},
+		fixups: []fixupSQL{fixup("participations", "project_id", "project_ref", hub.TypeParticipation, "id")},
 	},
 	hub.TypeVolunteer: {
 		typ: hub.TypeVolunteer, table: "volunteers", seq: "volunteers_id_seq",
@@ -78,9 +78,9 @@ var tables = map[hub.RecordType]*recordTable{
 			WHERE v.deleted_at IS NULL AND ((vi.kind = 'iin' AND vi.hash = s.iin_hash) OR (vi.kind = 'phone' AND vi.hash = s.phone_hash))
 			ORDER BY vi.kind = 'iin' DESC LIMIT 1)`,
 		after: writeVolunteerSides,
-		fixups: []string{
-			fixup("participations", "volunteer_id", "volunteer_ref"),
-			fixup("un_placements", "volunteer_id", "volunteer_ref"),
+		fixups: []fixupSQL{
+			fixup("participations", "volunteer_id", "volunteer_ref", hub.TypeParticipation, "id"),
+			fixup("un_placements", "volunteer_id", "volunteer_ref", hub.TypeUNPlacement, "id"),
 		},
 	},
 	hub.TypeParticipation: {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/birgemiz/hub/postgres"
 )
 
 // Bench is one run: its settings, its clients, and what it found.
@@ -431,13 +433,13 @@ func (b *Bench) currentBuild(ctx context.Context) (*time.Time, error) {
 	return &asOf, nil
 }
 
-// statsStale is postgres.StatisticsService.StatisticsStale: a batch made
-// progress since the current build (the workers will rebuild).
+// statsStale is postgres.StatisticsService.StatisticsStale: the current
+// build misses changes, or there is none (the workers will rebuild).
 func (b *Bench) statsStale(ctx context.Context) bool {
+	var counted *time.Time
 	var stale bool
-	err := b.pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM stat_builds WHERE is_current)
-		OR EXISTS (SELECT 1 FROM batches WHERE progressed_at > (SELECT as_of FROM stat_builds WHERE is_current))`).Scan(&stale)
-	return err == nil && stale
+	err := b.pool.QueryRow(ctx, postgres.StaleStatisticsSQL).Scan(&counted, &stale)
+	return err == nil && (stale || counted == nil || counted.Year() != time.Now().Year())
 }
 
 // checkStatsUnchanged notes a rebuild that ran during the load: it took

@@ -1,0 +1,315 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// The statistics follow the records incrementally: a transaction that
+// changes counted records moves the current build's cells by exactly the
+// change, before it commits (docs/statistics.md, "Incremental
+// statistics"). Every count in a cell is a sum over groups (the person, or
+// the record when a measure counts no people) of what that group adds to
+// the cell: its value, 1 for its person, its record key, its value squared.
+// So a change is counted by taking the groups it touches out of their old
+// cells, as the records were before the transaction, and putting them into
+// their new ones, as they are now.
+//
+// Writers of counted records take statLock for their transaction, so that
+// no two deltas are counted against the same old state, and a rebuild's
+// snapshot falls between them. The old state is read on a second
+// connection, in a snapshot exported by the writing transaction: it sees
+// every other committed change and none of this transaction's.
+
+// statLock is the advisory lock (pg_advisory_xact_lock) that writers of
+// counted records and a rebuild's snapshot take.
+const statLock = int64(0x6875625f73746174) // "hub_stat"
+
+// statDelta collects a transaction's changed records and counts them into
+// the current build when the transaction is about to commit.
+type statDelta struct {
+	db       *DB
+	tx       pgx.Tx
+	build    int64  // the current build; 0 when there is none to move
+	year     int    // the year the build's ages are counted in
+	snapshot string // the writing transaction's exported snapshot
+	changed  map[hub.RecordType][]int64
+}
+
+// beginStatDelta takes statLock in tx and notes the build the changes of
+// tx will be counted into. Call it before tx writes counted records, and
+// apply before tx commits.
+func beginStatDelta(ctx context.Context, db *DB, tx pgx.Tx) (*statDelta, error) {
+	d := &statDelta{db: db, tx: tx, changed: map[hub.RecordType][]int64{}}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, statLock); err != nil {
+		return nil, fmt.Errorf("statistics lock: %w", err)
+	}
+	var build *int64
+	var countedAt *time.Time
+	if err := tx.QueryRow(ctx, `SELECT b.id, b.counted_at FROM (SELECT 1) one LEFT JOIN stat_builds b ON b.is_current`).
+		Scan(&build, &countedAt); err != nil {
+		return nil, fmt.Errorf("statistics build: %w", err)
+	}
+	// A build counted in another year has other age bands: the change is
+	// left for the rebuild that a new year needs anyway.
+	if build != nil && countedAt.Year() == db.Now().Year() {
+		d.build, d.year = *build, countedAt.Year()
+		if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&d.snapshot); err != nil {
+			return nil, fmt.Errorf("statistics snapshot: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// note records that the records of type t with ids changed.
+func (d *statDelta) note(t hub.RecordType, ids []int64) {
+	if d != nil && len(ids) > 0 {
+		d.changed[t] = append(d.changed[t], ids...)
+	}
+}
+
+func (d *statDelta) empty() bool {
+	for _, ids := range d.changed {
+		if len(ids) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$`)
+
+// apply counts the noted changes into the current build, or, with no build
+// to move, notes that records changed uncounted (a rebuild follows).
+func (d *statDelta) apply(ctx context.Context) error {
+	if d.empty() {
+		return nil
+	}
+	if d.build == 0 {
+		_, err := d.tx.Exec(ctx, `UPDATE stat_state SET uncounted_at = clock_timestamp()`)
+		return err
+	}
+	if !snapshotID.MatchString(d.snapshot) {
+		return fmt.Errorf("statistics: unexpected snapshot id %q", d.snapshot)
+	}
+	conn, err := d.db.snapshots.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("statistics: connect for the old records: %w", err)
+	}
+	defer conn.Release()
+	old, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer old.Rollback(context.WithoutCancel(ctx))
+	if _, err := old.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+d.snapshot+`'`); err != nil {
+		return fmt.Errorf("statistics: read the old records: %w", err)
+	}
+	var secret []byte
+	if err := d.tx.QueryRow(ctx, `SELECT secret FROM stat_secret`).Scan(&secret); err != nil {
+		return err
+	}
+	keyer := hub.NewKeyer(secret)
+	for t, ids := range d.changed {
+		slices.Sort(ids)
+		d.changed[t] = slices.Compact(ids)
+	}
+	ss := streams(d.year)
+	var cells []*hub.Cell
+	for _, m := range hub.Measures {
+		groups, err := d.groups(ctx, m, old)
+		if err != nil {
+			return fmt.Errorf("statistics: groups of %s: %w", m, err)
+		}
+		if len(groups) == 0 {
+			continue
+		}
+		st := ss[m]
+		sql, args := st.restricted(groups)
+		l := newLattice(m)
+		if err := l.count(ctx, old, st, sql, args, keyer, -1); err != nil {
+			return err
+		}
+		if err := l.count(ctx, d.tx, st, sql, args, keyer, +1); err != nil {
+			return err
+		}
+		cells = append(cells, l.deltas()...)
+	}
+	return d.write(ctx, cells)
+}
+
+// queryer is a transaction on either side of a delta.
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// groups returns the groups of measure m that the changes touch, as the
+// records were (in old) and as they are (in d.tx): a participation moved
+// from one person to another touches both.
+func (d *statDelta) groups(ctx context.Context, m hub.Measure, old pgx.Tx) ([]string, error) {
+	v, p, j := d.changed[hub.TypeVolunteer], d.changed[hub.TypeParticipation], d.changed[hub.TypeProject]
+	o, u := d.changed[hub.TypeOrganization], d.changed[hub.TypeUNPlacement]
+	var sql string
+	var args []any
+	switch m {
+	case hub.MeasureVolunteers:
+		// A volunteer's organizations give its ORGANIZATION_KIND.
+		sql, args = `SELECT unnest($1::bigint[])::text UNION
+			SELECT vo.volunteer_id::text FROM volunteer_organizations vo WHERE vo.organization_id = ANY($2::bigint[]) AND vo.volunteer_id IS NOT NULL`,
+			[]any{v, o}
+	case hub.MeasureVolunteerHours:
+		if len(p)+len(v)+len(j)+len(o) == 0 {
+			return nil, nil
+		}
+		// Hours are counted by the project's region, directions and
+		// organization's kind, and the volunteer's gender and age.
+		sql, args = `SELECT DISTINCT coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref) FROM participations pa
+			WHERE pa.id = ANY($1::bigint[]) OR pa.volunteer_id = ANY($2::bigint[]) OR pa.project_id = ANY($3::bigint[])
+				OR pa.project_id IN (SELECT pr.id FROM projects pr WHERE pr.organization_id = ANY($4::bigint[]))`,
+			[]any{p, v, j, o}
+	case hub.MeasureUNPlacements:
+		if len(u)+len(v) == 0 {
+			return nil, nil
+		}
+		sql, args = `SELECT DISTINCT coalesce(u.volunteer_id::text, 'u' || u.id) FROM un_placements u
+			WHERE u.id = ANY($1::bigint[]) OR u.volunteer_id = ANY($2::bigint[])`, []any{u, v}
+	case hub.MeasureOrganizations:
+		return idStrings(o), nil
+	case hub.MeasureProjects, hub.MeasureBeneficiaries:
+		if len(o) == 0 {
+			return idStrings(j), nil
+		}
+		sql, args = `SELECT unnest($1::bigint[])::text UNION
+			SELECT pr.id::text FROM projects pr WHERE pr.organization_id = ANY($2::bigint[])`, []any{j, o}
+	default:
+		return nil, fmt.Errorf("no groups for measure %s", m)
+	}
+	set := map[string]bool{}
+	for _, q := range []queryer{old, d.tx} {
+		rows, _ := q.Query(ctx, sql, args...)
+		gs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			set[g] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for g := range set {
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func idStrings(ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return out
+}
+
+// restricted is the stream's query for the facts of groups only, and its
+// arguments. A group is a record's id, a dangling participation's
+// "source/reference", or an unmatched UN placement's "u" and id.
+func (st stream) restricted(groups []string) (string, []any) {
+	var ids, refSources, unIDs []int64
+	var refs []string
+	for _, g := range groups {
+		switch {
+		case strings.HasPrefix(g, "u"):
+			if id, err := strconv.ParseInt(g[1:], 10, 64); err == nil {
+				unIDs = append(unIDs, id)
+			}
+		case strings.Contains(g, "/"):
+			src, ref, _ := strings.Cut(g, "/")
+			if id, err := strconv.ParseInt(src, 10, 64); err == nil {
+				refSources, refs = append(refSources, id), append(refs, ref)
+			}
+		default:
+			if id, err := strconv.ParseInt(g, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
+		}
+	}
+	args := []any{ids}
+	switch {
+	case strings.Contains(st.groups, "$3"):
+		args = append(args, refSources, refs)
+	case strings.Contains(st.groups, "$2"):
+		args = append(args, unIDs)
+	}
+	return st.query(st.groups), args
+}
+
+// deltas returns the lattice's cells as changes: every cell whose count
+// moved (the lattice was counted with sign -1 for the old facts and +1 for
+// the new).
+func (l *lattice) deltas() []*hub.Cell {
+	out := make([]*hub.Cell, 0, len(l.cells))
+	for k, a := range l.cells {
+		if a.people == 0 && a.key == 0 && math.Abs(a.value) < 1e-9 && math.Abs(a.sumSq) < 1e-9 {
+			continue
+		}
+		c := l.cell(k, a)
+		switch {
+		case l.m.CountsPeople():
+			c.People = a.people
+		case l.m == hub.MeasureBeneficiaries:
+			c.People = int(math.Round(a.value)) // whole numbers: the change of the rounded sum
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// write adds cells, as changes, to the build's cells, drops the cells left
+// counting nothing, and stamps the build with the time of the change.
+func (d *statDelta) write(ctx context.Context, cells []*hub.Cell) error {
+	if _, err := d.tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS stat_delta (measure text, dims text, keys text[],
+		value float8, people int, cell_key bigint, sumsq float8) ON COMMIT DELETE ROWS`); err != nil {
+		return fmt.Errorf("statistics delta: %w", err)
+	}
+	var added, dropped int64
+	if len(cells) > 0 {
+		if _, err := d.tx.CopyFrom(ctx, pgx.Identifier{"stat_delta"}, []string{"measure", "dims", "keys", "value", "people", "cell_key", "sumsq"},
+			pgx.CopyFromSlice(len(cells), func(i int) ([]any, error) {
+				c := cells[i]
+				return []any{string(c.Measure), dimsKey(c.Dims), c.Keys, c.Value, c.People, int64(c.Key), c.SumSq}, nil
+			})); err != nil {
+			return fmt.Errorf("statistics delta: %w", err)
+		}
+		// The cell keys are sums modulo 2^32, as uint32 adds them.
+		if err := d.tx.QueryRow(ctx, `WITH up AS (
+				INSERT INTO stat_cells AS c (build_id, measure, dims, keys, value, people, cell_key, sumsq)
+				SELECT $1, measure, dims, keys, value, people, cell_key, sumsq FROM stat_delta
+				ON CONFLICT (build_id, measure, dims, keys) DO UPDATE SET value = c.value + EXCLUDED.value,
+					people = c.people + EXCLUDED.people, cell_key = (c.cell_key + EXCLUDED.cell_key) % 4294967296,
+					sumsq = c.sumsq + EXCLUDED.sumsq
+				RETURNING xmax = 0 AS inserted)
+			SELECT count(*) FILTER (WHERE inserted) FROM up`, d.build).Scan(&added); err != nil {
+			return fmt.Errorf("statistics delta: %w", err)
+		}
+		tag, err := d.tx.Exec(ctx, `DELETE FROM stat_cells c USING stat_delta d
+			WHERE c.build_id = $1 AND c.measure = d.measure AND c.dims = d.dims AND c.keys = d.keys
+			AND c.people = 0 AND abs(c.value) < 1e-6`, d.build)
+		if err != nil {
+			return fmt.Errorf("statistics delta: %w", err)
+		}
+		dropped = tag.RowsAffected()
+	}
+	_, err := d.tx.Exec(ctx, `UPDATE stat_builds SET as_of = greatest(as_of, clock_timestamp()), cells = cells + $2 WHERE id = $1`,
+		d.build, added-dropped)
+	return err
+}
