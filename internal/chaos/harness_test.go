@@ -59,6 +59,9 @@ type harness struct {
 	chunk    int
 	env      map[string]string
 	feedsDir string
+	// statsBuild is the statistics build made before any record: every
+	// change after it is counted into it incrementally.
+	statsBuild int64
 }
 
 func newHarness(t *testing.T, source string, chunk int) *harness {
@@ -80,6 +83,11 @@ func newHarness(t *testing.T, source string, chunk int) *harness {
 	if h.creds, err = postgres.NewSourceService(h.db).CreateSource(ctx, src); err != nil {
 		t.Fatal(err)
 	}
+	build, err := postgres.NewStatisticsService(h.db).RebuildStatistics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.statsBuild = build.ID
 	h.redis = startRedis(t)
 	h.env = map[string]string{
 		"DATABASE_URL":           h.dbURL,
@@ -117,6 +125,37 @@ func (h *harness) openServices() {
 	}
 	h.db, h.batches = db, postgres.NewBatchService(db)
 	h.t.Cleanup(h.closeServices)
+}
+
+// checkStatistics fails unless the statistics, counted chunk by chunk into
+// the build made before any record, equal a fresh count cell by cell.
+func (h *harness) checkStatistics() {
+	h.t.Helper()
+	ctx := context.Background()
+	db := postgres.NewDB(h.dbURL)
+	if err := db.Open(ctx); err != nil {
+		h.t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := postgres.NewStatisticsService(db).CheckStatistics(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cells := 0
+	for _, m := range c.Measures {
+		cells += m.Stored
+		for _, e := range m.Examples {
+			h.t.Errorf("statistics: %s", e)
+		}
+	}
+	switch {
+	case c.BuildID != h.statsBuild:
+		h.t.Errorf("statistics: build %d is current, not %d: a rebuild counted the changes, not the chunks", c.BuildID, h.statsBuild)
+	case c.Stale || c.Drift() != 0 || cells == 0:
+		h.t.Errorf("statistics: stale %v, %d cells differ from a fresh count, %d stored", c.Stale, c.Drift(), cells)
+	default:
+		h.t.Logf("statistics counted chunk by chunk equal a fresh count: %d cells", cells)
+	}
 }
 
 // closeServices closes them, so that the only connections with the hub's

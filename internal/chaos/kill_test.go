@@ -117,6 +117,7 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 	}
 	h.checkBatches(want, id)
 	assertSameState(t, want.state, dumpState(t, h.pool))
+	h.checkStatistics()
 	b := h.batch(id)
 	t.Logf("%d records, %d SIGKILLs (%d backends caught inside a transaction), %d attempts, %d reconciler rescues, rescue waits %v, %s in all",
 		b.Lines, kills, inTx, b.Attempts, w.rescues(), roundAll(waits), time.Since(start).Round(time.Millisecond))

@@ -85,6 +85,7 @@ func TestPostgresConnectionsTerminated(t *testing.T) {
 	}
 	h.checkBatches(want, id)
 	assertSameState(t, want.state, dumpState(t, h.pool))
+	h.checkStatistics()
 	b := h.batch(id)
 	t.Logf("%d records, %d rounds of pg_terminate_backend, %d backends terminated (%d inside a statement or transaction), %d attempts, %s in all",
 		b.Lines, rounds, terminated, inTx, b.Attempts, time.Since(start).Round(time.Millisecond))

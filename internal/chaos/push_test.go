@@ -237,6 +237,7 @@ func TestSameBatchPushedTwice(t *testing.T) {
 		t.Errorf("the second batch's record errors differ from the clean run's (-want +got):\n%s", diff)
 	}
 	assertSameState(t, want.state, dumpState(t, h.pool))
+	h.checkStatistics()
 	if n := strings.Count(api.log.String(), "not enqueued"); n != 0 {
 		t.Errorf("the push API failed to enqueue %d batches with Redis up:\n%s", n, api.log.String())
 	}

@@ -75,6 +75,7 @@ func TestBatchesReceivedWhileRedisDown(t *testing.T) {
 	}
 	h.checkBatches(want, ids...)
 	assertSameState(t, want.state, dumpState(t, h.pool))
+	h.checkStatistics()
 	t.Logf("3 batches pushed while Redis was down (%s), reconciler rescues %v, %s in all",
 		downFor.Round(time.Millisecond), rescueCounts(rescues, ids), time.Since(start).Round(time.Millisecond))
 }

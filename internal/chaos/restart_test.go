@@ -98,6 +98,7 @@ func TestRedisRestartedEmptyMidBatch(t *testing.T) {
 	}
 	h.checkBatches(want, ids...)
 	assertSameState(t, want.state, dumpState(t, h.pool))
+	h.checkStatistics()
 	var attempts []int
 	for _, id := range ids {
 		attempts = append(attempts, h.batch(id).Attempts)
