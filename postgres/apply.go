@@ -32,8 +32,9 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 	if err != nil {
 		return counts, err
 	}
+	var pending func()
 	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		counts = hub.BatchCounts{}
+		counts, pending = hub.BatchCounts{}, nil
 		// First, before any row lock: the statistics follow this chunk's
 		// changes in this transaction (statistics_delta.go).
 		stats, err := beginStatDelta(ctx, s.db, tx)
@@ -48,6 +49,7 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 			return interpretError(err)
 		}
 		if processed != c.FromLine || status != string(hub.BatchProcessing) {
+			s.db.statPending.take(u) // another worker has the batch: its finish notes what this one counted as lost
 			return hub.Errorf(hub.ECONFLICT, "batch %s is %s at line %d, not at line %d: another worker moved it on", id, status, processed, c.FromLine)
 		}
 		a := &applier{tx: tx, sourceID: sourceID, now: s.db.Now(), keys: keys, stats: stats}
@@ -71,8 +73,17 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 		if err := insertErrors(ctx, tx, u, append(append([]hub.RecordError{}, c.Notices...), c.Errors...)); err != nil {
 			return err
 		}
-		if err := stats.apply(ctx); err != nil {
+		// The chunk's statistics are counted now, against the records as
+		// they were and are in this transaction, and written when the
+		// batch finishes (statistics_pending.go).
+		cells, counted, err := stats.count(ctx)
+		if err != nil {
 			return err
+		}
+		pendingChunks := 0
+		if counted {
+			pendingChunks = 1
+			pending = func() { s.db.statPending.add(u, stats.build, cells) }
 		}
 		var types []string
 		for _, t := range hub.RecordTypes {
@@ -83,11 +94,16 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 		_, err = tx.Exec(ctx, `
 			UPDATE batches SET processed_lines = $2, created = created + $3, updated = updated + $4, deleted = deleted + $5,
 				unchanged = unchanged + $6, stale = stale + $7, failed = failed + $8, progressed_at = $9,
-				types_seen = ARRAY(SELECT DISTINCT unnest(types_seen || $10::text[]) ORDER BY 1)
+				types_seen = ARRAY(SELECT DISTINCT unnest(types_seen || $10::text[]) ORDER BY 1),
+				stat_chunks = stat_chunks + $11
 			WHERE id = $1`,
-			u, c.ToLine, counts.Created, counts.Updated, counts.Deleted, counts.Unchanged, counts.Stale, counts.Failed, a.now, types)
+			u, c.ToLine, counts.Created, counts.Updated, counts.Deleted, counts.Unchanged, counts.Stale, counts.Failed, a.now, types,
+			pendingChunks)
 		return err
 	})
+	if err == nil && pending != nil {
+		pending() // committed: the batch's finish writes it
+	}
 	return counts, err
 }
 

@@ -194,8 +194,20 @@ func (s *BatchService) FinishBatch(ctx context.Context, id string, status hub.Ba
 		return fmt.Errorf("finish batch %s: status %q is not final", id, status)
 	}
 	now := s.db.Now()
-	_, err = s.db.Pool.Exec(ctx, `UPDATE batches SET status = $2, error = $3, finished_at = $4, progressed_at = $4 WHERE id = $1`,
-		u, string(status), reason, now)
+	// The batch's statistics are written with it (statistics_pending.go).
+	var pending *pendingBatch
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var err error
+		if pending, err = s.db.writePending(ctx, tx, u); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE batches SET status = $2, error = $3, finished_at = $4, progressed_at = $4 WHERE id = $1`,
+			u, string(status), reason, now)
+		return err
+	})
+	if err != nil {
+		s.db.statPending.restore(u, pending)
+	}
 	return err
 }
 

@@ -55,6 +55,9 @@ type DB struct {
 	// statLock, so one connection at a time is in use; its own pool keeps
 	// writers that fill the main pool from waiting for it forever.
 	snapshots *pgxpool.Pool
+	// statPending holds the statistics of the batches this process applies
+	// until they finish (statistics_pending.go).
+	statPending statPending
 
 	countsOnce sync.Once
 	countCache *countCache // exact counts while no record changes (counts.go)

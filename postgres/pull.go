@@ -86,7 +86,9 @@ func (s *BatchService) FinishPullPage(ctx context.Context, batchID string) (*hub
 		return nil, err
 	}
 	var run *hub.PullRun
+	var pending *pendingBatch
 	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		pending = nil
 		var runID *uuid.UUID
 		if err := tx.QueryRow(ctx, `SELECT pull_run_id FROM batches WHERE id = $1`, u).Scan(&runID); err != nil {
 			return interpretError(err)
@@ -99,12 +101,19 @@ func (s *BatchService) FinishPullPage(ctx context.Context, batchID string) (*hub
 			return err
 		}
 		now := s.db.Now()
+		// The page's statistics are written with it (statistics_pending.go).
+		if pending, err = s.db.writePending(ctx, tx, u); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE batches SET status = 'done', error = '', finished_at = $2, progressed_at = $2 WHERE id = $1`,
 			u, now); err != nil {
 			return err
 		}
 		return s.settlePullRun(ctx, tx, run)
 	})
+	if err != nil {
+		s.db.statPending.restore(u, pending)
+	}
 	return run, err
 }
 

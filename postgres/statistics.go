@@ -222,22 +222,13 @@ func (s *StatisticsService) LiveCells(ctx context.Context, m hub.Measure, dims [
 // the cells (with the keys and sums of squares their protection needs) as
 // a new build and makes it current, then drops older builds.
 //
-// The snapshot is taken under statLock, between two writers' deltas, and
-// the writers go on meanwhile. If one of them moved the current build
-// after the snapshot, the new build misses that change and is not used:
-// the rebuild counts again, this time holding statLock until it is current
-// (writers of records wait for it).
+// It holds statLock from its snapshot until the build is current, so that
+// every change of the records is either in the snapshot or counted after
+// it against the new build: writers of records wait for a rebuild
+// (docs/statistics.md). Changes are counted as they apply, so a rebuild is
+// needed only for the first build, a new year, changes that could not be
+// counted (a worker that died with a batch's changes), and repair.
 func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupBuild, error) {
-	b, err := s.rebuild(ctx, false)
-	if err == errStaleBuild {
-		b, err = s.rebuild(ctx, true)
-	}
-	return b, err
-}
-
-// rebuild counts and swaps in a build on one connection; exclusive holds
-// statLock throughout, so no change can come between.
-func (s *StatisticsService) rebuild(ctx context.Context, exclusive bool) (*hub.RollupBuild, error) {
 	start := time.Now()
 	build := &hub.RollupBuild{}
 	conn, err := s.db.Pool.Acquire(ctx)
@@ -273,11 +264,6 @@ func (s *StatisticsService) rebuild(ctx context.Context, exclusive bool) (*hub.R
 		if len(secret) == 0 {
 			return fmt.Errorf("no statistics secret: the database is not migrated")
 		}
-		if !exclusive {
-			if err := unlock(); err != nil { // the snapshot is taken
-				return err
-			}
-		}
 		ss := streams(build.AsOf.Year())
 		for _, m := range hub.Measures {
 			cells, err := rollupCells(ctx, tx, m, ss[m], secret)
@@ -309,12 +295,7 @@ func (s *StatisticsService) rebuild(ctx context.Context, exclusive bool) (*hub.R
 		if err != nil {
 			return fmt.Errorf("write cells: %w", err)
 		}
-		// Between writers' deltas (reentrant when exclusive), and serialize
-		// swaps; a build older than the current one, or missing a delta
-		// counted into it, loses.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, statLock); err != nil {
-			return err
-		}
+		// Serialize swaps; a build older than the current one loses.
 		if _, err := tx.Exec(ctx, `LOCK TABLE stat_builds IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 			return err
 		}
@@ -333,10 +314,7 @@ func (s *StatisticsService) rebuild(ctx context.Context, exclusive bool) (*hub.R
 		return err
 	})
 	if err == errStaleBuild {
-		if _, derr := conn.Exec(ctx, `DELETE FROM stat_builds WHERE id = $1`, build.ID); derr != nil {
-			return nil, fmt.Errorf("drop the unused statistics: %w", derr)
-		}
-		return nil, err
+		return build, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("store statistics: %w", err)
 	}

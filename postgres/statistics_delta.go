@@ -89,35 +89,53 @@ func (d *statDelta) empty() bool {
 
 var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$`)
 
-// apply counts the noted changes into the current build, or, with no build
-// to move, notes that records changed uncounted (a rebuild follows).
+// apply counts the noted changes into the current build at once, or, with
+// no build to move, notes that records changed uncounted (a rebuild
+// follows).
 func (d *statDelta) apply(ctx context.Context) error {
+	cells, counted, err := d.count(ctx)
+	if err != nil || !counted {
+		return err
+	}
+	return writeDelta(ctx, d.tx, d.build, cells)
+}
+
+// count counts the noted changes as cell changes of build d.build, or, with
+// no build to move, notes that records changed uncounted and returns
+// counted false.
+func (d *statDelta) count(ctx context.Context) (cells []*hub.Cell, counted bool, err error) {
 	if d.empty() {
-		return nil
+		return nil, false, nil
 	}
 	if d.build == 0 {
 		_, err := d.tx.Exec(ctx, `UPDATE stat_state SET uncounted_at = clock_timestamp()`)
-		return err
+		return nil, false, err
 	}
+	cells, err = d.cells(ctx)
+	return cells, err == nil, err
+}
+
+// cells counts the noted changes: the cells they move, and by how much.
+func (d *statDelta) cells(ctx context.Context) ([]*hub.Cell, error) {
 	if !snapshotID.MatchString(d.snapshot) {
-		return fmt.Errorf("statistics: unexpected snapshot id %q", d.snapshot)
+		return nil, fmt.Errorf("statistics: unexpected snapshot id %q", d.snapshot)
 	}
 	conn, err := d.db.snapshots.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("statistics: connect for the old records: %w", err)
+		return nil, fmt.Errorf("statistics: connect for the old records: %w", err)
 	}
 	defer conn.Release()
 	old, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer old.Rollback(context.WithoutCancel(ctx))
 	if _, err := old.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+d.snapshot+`'`); err != nil {
-		return fmt.Errorf("statistics: read the old records: %w", err)
+		return nil, fmt.Errorf("statistics: read the old records: %w", err)
 	}
 	var secret []byte
 	if err := d.tx.QueryRow(ctx, `SELECT secret FROM stat_secret`).Scan(&secret); err != nil {
-		return err
+		return nil, err
 	}
 	keyer := hub.NewKeyer(secret)
 	for t, ids := range d.changed {
@@ -129,7 +147,7 @@ func (d *statDelta) apply(ctx context.Context) error {
 	for _, m := range hub.Measures {
 		groups, err := d.groups(ctx, m, old)
 		if err != nil {
-			return fmt.Errorf("statistics: groups of %s: %w", m, err)
+			return nil, fmt.Errorf("statistics: groups of %s: %w", m, err)
 		}
 		if len(groups) == 0 {
 			continue
@@ -138,14 +156,14 @@ func (d *statDelta) apply(ctx context.Context) error {
 		sql, args := st.restricted(groups)
 		l := newLattice(m)
 		if err := l.count(ctx, old, st, sql, args, keyer, -1); err != nil {
-			return err
+			return nil, err
 		}
 		if err := l.count(ctx, d.tx, st, sql, args, keyer, +1); err != nil {
-			return err
+			return nil, err
 		}
 		cells = append(cells, l.deltas()...)
 	}
-	return d.write(ctx, cells)
+	return cells, nil
 }
 
 // queryer is a transaction on either side of a delta.
@@ -274,16 +292,17 @@ func (l *lattice) deltas() []*hub.Cell {
 	return out
 }
 
-// write adds cells, as changes, to the build's cells, drops the cells left
-// counting nothing, and stamps the build with the time of the change.
-func (d *statDelta) write(ctx context.Context, cells []*hub.Cell) error {
-	if _, err := d.tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS stat_delta (measure text, dims text, keys text[],
+// writeDelta adds cells, as changes, to build's cells in tx, drops the
+// cells left counting nothing, and stamps the build with the time of the
+// change. The caller holds statLock.
+func writeDelta(ctx context.Context, tx pgx.Tx, build int64, cells []*hub.Cell) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS stat_delta (measure text, dims text, keys text[],
 		value float8, people int, cell_key bigint, sumsq float8) ON COMMIT DELETE ROWS`); err != nil {
 		return fmt.Errorf("statistics delta: %w", err)
 	}
 	var added, dropped int64
 	if len(cells) > 0 {
-		if _, err := d.tx.CopyFrom(ctx, pgx.Identifier{"stat_delta"}, []string{"measure", "dims", "keys", "value", "people", "cell_key", "sumsq"},
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"stat_delta"}, []string{"measure", "dims", "keys", "value", "people", "cell_key", "sumsq"},
 			pgx.CopyFromSlice(len(cells), func(i int) ([]any, error) {
 				c := cells[i]
 				return []any{string(c.Measure), dimsKey(c.Dims), c.Keys, c.Value, c.People, int64(c.Key), c.SumSq}, nil
@@ -291,25 +310,25 @@ func (d *statDelta) write(ctx context.Context, cells []*hub.Cell) error {
 			return fmt.Errorf("statistics delta: %w", err)
 		}
 		// The cell keys are sums modulo 2^32, as uint32 adds them.
-		if err := d.tx.QueryRow(ctx, `WITH up AS (
+		if err := tx.QueryRow(ctx, `WITH up AS (
 				INSERT INTO stat_cells AS c (build_id, measure, dims, keys, value, people, cell_key, sumsq)
 				SELECT $1, measure, dims, keys, value, people, cell_key, sumsq FROM stat_delta
 				ON CONFLICT (build_id, measure, dims, keys) DO UPDATE SET value = c.value + EXCLUDED.value,
 					people = c.people + EXCLUDED.people, cell_key = (c.cell_key + EXCLUDED.cell_key) % 4294967296,
 					sumsq = c.sumsq + EXCLUDED.sumsq
 				RETURNING xmax = 0 AS inserted)
-			SELECT count(*) FILTER (WHERE inserted) FROM up`, d.build).Scan(&added); err != nil {
+			SELECT count(*) FILTER (WHERE inserted) FROM up`, build).Scan(&added); err != nil {
 			return fmt.Errorf("statistics delta: %w", err)
 		}
-		tag, err := d.tx.Exec(ctx, `DELETE FROM stat_cells c USING stat_delta d
+		tag, err := tx.Exec(ctx, `DELETE FROM stat_cells c USING stat_delta d
 			WHERE c.build_id = $1 AND c.measure = d.measure AND c.dims = d.dims AND c.keys = d.keys
-			AND c.people = 0 AND abs(c.value) < 1e-6`, d.build)
+			AND c.people = 0 AND abs(c.value) < 1e-6`, build)
 		if err != nil {
 			return fmt.Errorf("statistics delta: %w", err)
 		}
 		dropped = tag.RowsAffected()
 	}
-	_, err := d.tx.Exec(ctx, `UPDATE stat_builds SET as_of = greatest(as_of, clock_timestamp()), cells = cells + $2 WHERE id = $1`,
-		d.build, added-dropped)
+	_, err := tx.Exec(ctx, `UPDATE stat_builds SET as_of = greatest(as_of, clock_timestamp()), cells = cells + $2 WHERE id = $1`,
+		build, added-dropped)
 	return err
 }

@@ -191,3 +191,82 @@ func TestStatisticsWithoutBuildAreStale(t *testing.T) {
 	testutil.NewSeeder(t, db, "second").Apply(testutil.Volunteer("v2", "KZ-19"))
 	mustEqualRebuild(t, stats, b.ID, "a batch after the build")
 }
+
+// TestStatisticsOfABatchAppearWhenItFinishes: a batch's chunks are counted
+// as they apply and written when the batch finishes, all at once; a batch
+// finished by a process that did not apply all of its chunks (the worker
+// that did died) leaves the statistics stale, and a rebuild repairs them.
+func TestStatisticsOfABatchAppearWhenItFinishes(t *testing.T) {
+	t.Parallel()
+	db := testutil.NewDB(t)
+	ctx := context.Background()
+	stats := postgres.NewStatisticsService(db)
+	testutil.NewSeeder(t, db, "warm").Apply(testutil.Volunteer("w1", "KZ-11"))
+	build, err := stats.RebuildStatistics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := testutil.NewSeeder(t, db, "chunky").Source
+	total := func() float64 {
+		t.Helper()
+		s, err := postgres.NewStatisticsService(db).Statistics(ctx, hub.StatisticsQuery{Measures: []hub.Measure{hub.MeasureVolunteers}, Total: true}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *s.Rows[len(s.Rows)-1].Values[0]
+	}
+	// applyChunks applies recs as a batch of one chunk per record through
+	// batches, and returns the batch's id.
+	applyChunks := func(batches *postgres.BatchService, recs ...*hub.FeedRecord) string {
+		t.Helper()
+		b := &hub.Batch{SourceID: src.ID, Lines: len(recs)}
+		if err := batches.CreateBatch(ctx, b, []byte("chunks")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := batches.StartBatch(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range recs {
+			r.Line, r.Op, r.UpdatedAt, r.Hash = i+1, hub.OpUpsert, time.Date(2026, 1, 13, 10, 0, 0, 0, time.UTC), []byte(r.ExternalID)
+			if _, err := batches.ApplyChunk(ctx, b.ID, &hub.Chunk{FromLine: i, ToLine: i + 1, Records: []*hub.FeedRecord{r}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.ID
+	}
+	batches := postgres.NewBatchService(db)
+	id := applyChunks(batches, testutil.Volunteer("c1", "KZ-11"), testutil.Volunteer("c2", "KZ-19"), testutil.Volunteer("c3", "KZ-75"))
+	if got := total(); got != 1 {
+		t.Errorf("before the batch finished: %v volunteers, want 1 (its chunks are written with it)", got)
+	}
+	if err := batches.FinishBatch(ctx, id, hub.BatchDone, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := total(); got != 4 {
+		t.Errorf("after the batch finished: %v volunteers, want 4", got)
+	}
+	mustEqualRebuild(t, stats, build.ID, "a batch of three chunks")
+
+	// Another process finishes a batch whose chunks this one applied.
+	id = applyChunks(batches, testutil.Volunteer("c4", "KZ-11"), testutil.Volunteer("c5", "KZ-11"))
+	other := postgres.NewDB(db.URL)
+	other.Keys = testutil.Keys(t)
+	if err := other.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := postgres.NewBatchService(other).FinishBatch(ctx, id, hub.BatchDone, ""); err != nil {
+		t.Fatal(err)
+	}
+	if stale, err := stats.StatisticsStale(ctx); err != nil || !stale {
+		t.Fatalf("a batch finished without its chunks' statistics: stale %v, %v; want stale", stale, err)
+	}
+	rebuilt, err := stats.RebuildStatistics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqualRebuild(t, stats, rebuilt.ID, "the rebuild after a lost batch")
+	if got := total(); got != 6 {
+		t.Errorf("after the rebuild: %v volunteers, want 6", got)
+	}
+}

@@ -160,6 +160,9 @@ func (b *Bench) Run(ctx context.Context) int {
 		b.note("the hub's GET /metrics gave no process_resident_memory_bytes: no RSS sampled")
 	}
 	b.checkStatsUnchanged(ctx)
+	if b.DeltaToken != "" && ctx.Err() == nil {
+		rep.Delta = b.runDelta(ctx)
+	}
 	rep.Notes = b.notes
 	rep.Finished = time.Now().UTC().Format(time.RFC3339)
 	if err := b.write(rep); err != nil {

@@ -69,6 +69,11 @@ type Config struct {
 	ProfileDir     string
 	CheckOnly      bool
 	List           bool
+	// The delta phase (delta.go): without a token it does not run.
+	DeltaSource  string
+	DeltaToken   string
+	DeltaRecords int
+	DeltaRounds  int
 }
 
 type searchWords struct{ TwoWords, Common, Typo, KKLatin string }
@@ -113,6 +118,10 @@ func ParseFlags(args []string, stderr io.Writer) (*Config, error) {
 	fs.DurationVar(&c.StatsWait, "stats-wait", 10*time.Minute, "how long to wait for the hub's statistics build and search outbox before measuring")
 	fs.StringVar(&c.HubPprof, "hub-pprof", "", "the hub's pprof listener (HUB_DEBUG_ADDR), e.g. http://127.0.0.1:18081: with -profile-dir, a CPU profile of the hub per query, taken in an extra unmeasured stretch of load")
 	fs.StringVar(&c.ProfileDir, "profile-dir", "", "where the hub's CPU profiles go (QUERY.pprof; read with go tool pprof)")
+	fs.StringVar(&c.DeltaSource, "delta-source", "bench-delta", "the source the delta phase pushes as")
+	fs.StringVar(&c.DeltaToken, "delta-token", os.Getenv("HUBBENCH_DELTA_TOKEN"), "the delta source's token; empty: no delta phase; default $HUBBENCH_DELTA_TOKEN")
+	fs.IntVar(&c.DeltaRecords, "delta-records", 1000, "volunteers the delta phase changes per round")
+	fs.IntVar(&c.DeltaRounds, "delta-rounds", 5, "rounds of the delta phase, each changing every one of its volunteers")
 	fs.BoolVar(&c.CheckOnly, "check-only", false, "run the equality checks and exit, no load")
 	fs.BoolVar(&c.List, "list", false, "print the queries (hub GraphQL, peer GraphQL or SQL) and exit")
 	if err := fs.Parse(args); err != nil {
@@ -151,6 +160,8 @@ func (c *Config) Validate() error {
 		return errors.New("-warmup must not be negative")
 	case c.SampleEvery <= 0:
 		return errors.New("-sample-every must be positive")
+	case c.DeltaToken != "" && (c.DeltaRecords < 1 || c.DeltaRounds < 1 || c.AdminToken == ""):
+		return errors.New("the delta phase needs -delta-records and -delta-rounds of at least 1, and -admin-token (exact statistics)")
 	case (c.HubPprof == "") != (c.ProfileDir == ""):
 		return errors.New("-hub-pprof and -profile-dir go together")
 	}

@@ -20,6 +20,7 @@ type Report struct {
 	Data     Dataset  `json:"data"`
 	Memory   Memory   `json:"memory"`
 	Results  []Result `json:"results"`
+	Delta    *Delta   `json:"delta,omitempty"`
 	Notes    []string `json:"notes,omitempty"`
 }
 
@@ -249,6 +250,26 @@ func markdown(w io.Writer, rep *Report) {
 				c := sd.CPU
 				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Name, sd.Target, fmtRPS(sd.RPS),
 					fmtCores(c.Server), fmtCores(c.PG), fmtCores(c.Bench), fmtCores(c.Others), fmtMS(c.ServerMSPerReq), fmtMS(c.PGMSPerReq))
+			}
+		}
+	}
+	if d := rep.Delta; d != nil {
+		fmt.Fprintf(w, "\nA small push at this scale: %d rounds of %d volunteers of source %s, each round moving every one to another region and direction.\n\n",
+			d.Rounds, d.Records, d.Source)
+		if d.Error != "" {
+			fmt.Fprintf(w, "It stopped: %s\n", d.Error)
+		} else {
+			fmt.Fprintln(w, "| | p50 | p95 | max |")
+			fmt.Fprintln(w, "|---|---:|---:|---:|")
+			for _, row := range []struct {
+				name string
+				s    Summary
+			}{{"batch applied (the hub's started → finished, statistics included)", d.Apply},
+				{"receipt says done → statistics show it", d.Visible}, {"push → statistics show it", d.PushToVisible}} {
+				fmt.Fprintf(w, "| %s | %s | %s | %s |\n", row.name, fmtDur(row.s.P50), fmtDur(row.s.P95), fmtDur(row.s.Max))
+			}
+			if d.Rebuilt {
+				fmt.Fprintln(w, "\nThe statistics build changed during the phase: a rebuild counted some round, not the deltas.")
 			}
 		}
 	}

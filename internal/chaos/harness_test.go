@@ -127,8 +127,11 @@ func (h *harness) openServices() {
 	h.t.Cleanup(h.closeServices)
 }
 
-// checkStatistics fails unless the statistics, counted chunk by chunk into
-// the build made before any record, equal a fresh count cell by cell.
+// checkStatistics fails unless the statistics equal a fresh count cell by
+// cell. Counted chunk by chunk into the build made before any record, they
+// do, unless a worker died holding a batch's counted changes: then they
+// must say they are stale, and the rebuild the workers would run repairs
+// them (the test runs it: its worker is stopped by now).
 func (h *harness) checkStatistics() {
 	h.t.Helper()
 	ctx := context.Background()
@@ -137,7 +140,19 @@ func (h *harness) checkStatistics() {
 		h.t.Fatal(err)
 	}
 	defer db.Close()
-	c, err := postgres.NewStatisticsService(db).CheckStatistics(ctx)
+	stats := postgres.NewStatisticsService(db)
+	stale, err := stats.StatisticsStale(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if stale {
+		b, err := stats.RebuildStatistics(ctx)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.t.Logf("statistics: stale after the recovery (a worker died holding a batch's counted changes); rebuilt in %s", b.Took.Round(time.Millisecond))
+	}
+	c, err := stats.CheckStatistics(ctx)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -149,11 +164,11 @@ func (h *harness) checkStatistics() {
 		}
 	}
 	switch {
-	case c.BuildID != h.statsBuild:
-		h.t.Errorf("statistics: build %d is current, not %d: a rebuild counted the changes, not the chunks", c.BuildID, h.statsBuild)
+	case !stale && c.BuildID != h.statsBuild:
+		h.t.Errorf("statistics: build %d is current, not %d, though they were never stale", c.BuildID, h.statsBuild)
 	case c.Stale || c.Drift() != 0 || cells == 0:
 		h.t.Errorf("statistics: stale %v, %d cells differ from a fresh count, %d stored", c.Stale, c.Drift(), cells)
-	default:
+	case !stale:
 		h.t.Logf("statistics counted chunk by chunk equal a fresh count: %d cells", cells)
 	}
 }

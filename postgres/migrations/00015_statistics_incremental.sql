@@ -18,6 +18,11 @@ CREATE TABLE stat_state (
 -- Builds from before deltas may not count the latest changes: count again.
 INSERT INTO stat_state (uncounted_at) VALUES (now());
 
+-- Chunks of a batch whose statistics are counted but not written yet: the
+-- batch's finish writes them (postgres/statistics_pending.go).
+ALTER TABLE batches ADD COLUMN stat_chunks integer NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE batches DROP COLUMN stat_chunks;
 DROP TABLE stat_state;
 ALTER TABLE stat_builds DROP COLUMN counted_at;
