@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 // The delta phase measures what a regional platform's small push costs at
@@ -42,7 +45,7 @@ type Delta struct {
 var deltaRegions = []string{"KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27", "KZ-31", "KZ-33", "KZ-35", "KZ-39",
 	"KZ-43", "KZ-47", "KZ-55", "KZ-59", "KZ-61", "KZ-62", "KZ-63", "KZ-71", "KZ-75", "KZ-79"}
 
-var deltaDirections = []string{"ECOLOGY", "EDUCATION", "HEALTH", "SOCIAL", "EMERGENCY", "CULTURE", "SPORT", "ANIMALS"}
+var deltaDirections = []string{"ECOLOGY", "EDUCATION", "HEALTHCARE", "SOCIAL_SUPPORT", "EMERGENCY", "CULTURAL_HERITAGE", "SPORTS", "ANIMAL_WELFARE"}
 
 // deltaRegion is the region of volunteer i in round r.
 func deltaRegion(i, r int) string { return deltaRegions[(i+r)%len(deltaRegions)] }
@@ -153,15 +156,29 @@ func mapsEqual(a, b map[string]float64) bool {
 	return true
 }
 
-// push posts a feed as the delta source and returns the batch's id.
+// push posts a feed as the delta source, signed as a platform signs it,
+// and returns the batch's id.
 func (b *Bench) push(ctx context.Context, body []byte) (string, error) {
 	url := strings.TrimSuffix(b.HubURL, "/") + "/v1/sources/" + b.DeltaSource + "/batches"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
+	wh, err := standardwebhooks.NewWebhook(b.DeltaSecret)
+	if err != nil {
+		return "", fmt.Errorf("-delta-secret: %w", err)
+	}
+	now := time.Now()
+	id := fmt.Sprintf("hubbench-delta-%d", now.UnixNano())
+	sig, err := wh.Sign(id, now, body)
+	if err != nil {
+		return "", err
+	}
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	req.Header.Set("Authorization", "Bearer "+b.DeltaToken)
+	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
+	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
 	resp, err := b.hc.Do(req)
 	if err != nil {
 		return "", err

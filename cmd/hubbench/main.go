@@ -72,6 +72,7 @@ type Config struct {
 	// The delta phase (delta.go): without a token it does not run.
 	DeltaSource  string
 	DeltaToken   string
+	DeltaSecret  string
 	DeltaRecords int
 	DeltaRounds  int
 }
@@ -120,6 +121,7 @@ func ParseFlags(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.ProfileDir, "profile-dir", "", "where the hub's CPU profiles go (QUERY.pprof; read with go tool pprof)")
 	fs.StringVar(&c.DeltaSource, "delta-source", "bench-delta", "the source the delta phase pushes as")
 	fs.StringVar(&c.DeltaToken, "delta-token", os.Getenv("HUBBENCH_DELTA_TOKEN"), "the delta source's token; empty: no delta phase; default $HUBBENCH_DELTA_TOKEN")
+	fs.StringVar(&c.DeltaSecret, "delta-secret", os.Getenv("HUBBENCH_DELTA_SECRET"), "the delta source's signing secret; default $HUBBENCH_DELTA_SECRET")
 	fs.IntVar(&c.DeltaRecords, "delta-records", 1000, "volunteers the delta phase changes per round")
 	fs.IntVar(&c.DeltaRounds, "delta-rounds", 5, "rounds of the delta phase, each changing every one of its volunteers")
 	fs.BoolVar(&c.CheckOnly, "check-only", false, "run the equality checks and exit, no load")
@@ -160,8 +162,8 @@ func (c *Config) Validate() error {
 		return errors.New("-warmup must not be negative")
 	case c.SampleEvery <= 0:
 		return errors.New("-sample-every must be positive")
-	case c.DeltaToken != "" && (c.DeltaRecords < 1 || c.DeltaRounds < 1 || c.AdminToken == ""):
-		return errors.New("the delta phase needs -delta-records and -delta-rounds of at least 1, and -admin-token (exact statistics)")
+	case c.DeltaToken != "" && (c.DeltaRecords < 1 || c.DeltaRounds < 1 || c.AdminToken == "" || c.DeltaSecret == ""):
+		return errors.New("the delta phase needs -delta-secret, -delta-records and -delta-rounds of at least 1, and -admin-token (exact statistics)")
 	case (c.HubPprof == "") != (c.ProfileDir == ""):
 		return errors.New("-hub-pprof and -profile-dir go together")
 	}
