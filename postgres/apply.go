@@ -73,17 +73,17 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 		if err := insertErrors(ctx, tx, u, append(append([]hub.RecordError{}, c.Notices...), c.Errors...)); err != nil {
 			return err
 		}
-		// The chunk's statistics are counted now, against the records as
-		// they were and are in this transaction, and written when the
-		// batch finishes (statistics_pending.go).
-		cells, counted, err := stats.count(ctx)
+		// The chunk's statistics are read now, the records as they were
+		// and are in this transaction, counted once it commits, and
+		// written when the batch finishes (statistics_pending.go).
+		facts, err := stats.read(ctx)
 		if err != nil {
 			return err
 		}
 		pendingChunks := 0
-		if counted {
+		if facts != nil {
 			pendingChunks = 1
-			pending = func() { s.db.statPending.add(u, stats.build, cells) }
+			pending = func() { s.db.statPending.add(u, facts) }
 		}
 		var types []string
 		for _, t := range hub.RecordTypes {

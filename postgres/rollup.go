@@ -269,17 +269,33 @@ func rollupCells(ctx context.Context, tx pgx.Tx, m hub.Measure, st stream, secre
 // count counts the facts the stream query sql reads in q into the lattice,
 // with sign +1, or out of it with -1.
 func (l *lattice) count(ctx context.Context, q queryer, st stream, sql string, args []any, keyer *hub.Keyer, sign int) error {
-	m := l.m
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return fmt.Errorf("count %s: %w", m, err)
+		return fmt.Errorf("count %s: %w", l.m, err)
 	}
 	defer rows.Close()
+	if err := l.countRows(st, func() [][]byte {
+		if !rows.Next() {
+			return nil
+		}
+		return rows.RawValues()
+	}, keyer, sign); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count %s: %w", l.m, err)
+	}
+	return nil
+}
+
+// countRows counts the facts next returns (nil after the last), in the
+// stream's columns and order.
+func (l *lattice) countRows(st stream, next func() [][]byte, keyer *hub.Keyer, sign int) error {
+	m := l.m
 	vals := make([][]int, len(l.dims))
 	var group []byte
 	first := true
-	for rows.Next() {
-		raw := rows.RawValues()
+	for raw := next(); raw != nil; raw = next() {
 		if len(raw) != 2+len(l.dims) {
 			return fmt.Errorf("count %s: %d columns, want %d", m, len(raw), 2+len(l.dims))
 		}
@@ -306,9 +322,6 @@ func (l *lattice) count(ctx context.Context, q queryer, st stream, sql string, a
 			}
 		}
 		l.add(value, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("count %s: %w", m, err)
 	}
 	if !first {
 		l.endGroup(groupKey(keyer, m, group), sign)

@@ -295,17 +295,10 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 		if err != nil {
 			return fmt.Errorf("write cells: %w", err)
 		}
-		// Serialize swaps; a build older than the current one loses.
-		if _, err := tx.Exec(ctx, `LOCK TABLE stat_builds IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-			return err
-		}
-		var newer bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM stat_builds WHERE is_current AND as_of > $1)`, build.AsOf).Scan(&newer); err != nil {
-			return err
-		}
-		if newer {
-			return errStaleBuild
-		}
+		// statLock, held since the snapshot, keeps other rebuilds and every
+		// change that is not in the snapshot out: this build is the newest.
+		// A batch's changes written into the current build meanwhile are in
+		// the snapshot too (its chunks applied before it).
 		if _, err := tx.Exec(ctx, `UPDATE stat_builds SET is_current = false WHERE is_current`); err != nil {
 			return err
 		}
@@ -313,9 +306,7 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 			build.ID, build.Cells, build.Suppressed)
 		return err
 	})
-	if err == errStaleBuild {
-		return build, nil
-	} else if err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("store statistics: %w", err)
 	}
 	// Old builds go once no reader can be in the middle of one: readers
@@ -326,8 +317,6 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 	build.Took = time.Since(start)
 	return build, nil
 }
-
-var errStaleBuild = fmt.Errorf("a newer statistics build is current")
 
 // StatisticsStale reports whether the current build misses changes of the
 // records (made while there was no build to move, or in another year than

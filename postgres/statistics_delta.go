@@ -93,30 +93,30 @@ var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$`)
 // no build to move, notes that records changed uncounted (a rebuild
 // follows).
 func (d *statDelta) apply(ctx context.Context) error {
-	cells, counted, err := d.count(ctx)
-	if err != nil || !counted {
+	f, err := d.read(ctx)
+	if err != nil || f == nil {
 		return err
 	}
-	return writeDelta(ctx, d.tx, d.build, cells)
+	ls := map[hub.Measure]*lattice{}
+	if err := f.count(ls); err != nil {
+		return err
+	}
+	_, err = writeDelta(ctx, d.tx, d.build, latticeDeltas(ls)) // under statLock: d.build is current
+	return err
 }
 
-// count counts the noted changes as cell changes of build d.build, or, with
-// no build to move, notes that records changed uncounted and returns
-// counted false.
-func (d *statDelta) count(ctx context.Context) (cells []*hub.Cell, counted bool, err error) {
+// read reads the facts of the groups the noted changes touch, as they were
+// and as they are, to be counted once the transaction commits (the
+// counting needs no lock). With no build to move it notes that records
+// changed uncounted instead, and returns nil.
+func (d *statDelta) read(ctx context.Context) (*deltaFacts, error) {
 	if d.empty() {
-		return nil, false, nil
+		return nil, nil
 	}
 	if d.build == 0 {
 		_, err := d.tx.Exec(ctx, `UPDATE stat_state SET uncounted_at = clock_timestamp()`)
-		return nil, false, err
+		return nil, err
 	}
-	cells, err = d.cells(ctx)
-	return cells, err == nil, err
-}
-
-// cells counts the noted changes: the cells they move, and by how much.
-func (d *statDelta) cells(ctx context.Context) ([]*hub.Cell, error) {
 	if !snapshotID.MatchString(d.snapshot) {
 		return nil, fmt.Errorf("statistics: unexpected snapshot id %q", d.snapshot)
 	}
@@ -133,17 +133,17 @@ func (d *statDelta) cells(ctx context.Context) ([]*hub.Cell, error) {
 	if _, err := old.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+d.snapshot+`'`); err != nil {
 		return nil, fmt.Errorf("statistics: read the old records: %w", err)
 	}
+	f := &deltaFacts{build: d.build}
 	var secret []byte
 	if err := d.tx.QueryRow(ctx, `SELECT secret FROM stat_secret`).Scan(&secret); err != nil {
 		return nil, err
 	}
-	keyer := hub.NewKeyer(secret)
+	f.keyer = hub.NewKeyer(secret)
 	for t, ids := range d.changed {
 		slices.Sort(ids)
 		d.changed[t] = slices.Compact(ids)
 	}
 	ss := streams(d.year)
-	var cells []*hub.Cell
 	for _, m := range hub.Measures {
 		groups, err := d.groups(ctx, m, old)
 		if err != nil {
@@ -154,16 +154,108 @@ func (d *statDelta) cells(ctx context.Context) ([]*hub.Cell, error) {
 		}
 		st := ss[m]
 		sql, args := st.restricted(groups)
-		l := newLattice(m)
-		if err := l.count(ctx, old, st, sql, args, keyer, -1); err != nil {
-			return nil, err
+		mf := measureFacts{m: m, st: st}
+		for i, q := range []queryer{old, d.tx} {
+			if err := mf.sides[i].read(ctx, q, sql, args); err != nil {
+				return nil, fmt.Errorf("statistics: facts of %s: %w", m, err)
+			}
 		}
-		if err := l.count(ctx, d.tx, st, sql, args, keyer, +1); err != nil {
-			return nil, err
-		}
-		cells = append(cells, l.deltas()...)
+		f.measures = append(f.measures, mf)
 	}
-	return cells, nil
+	return f, nil
+}
+
+// deltaFacts is what a change is counted from: per measure, the facts of
+// the groups it touches as they were and as they are.
+type deltaFacts struct {
+	build    int64 // the build they are counted against
+	keyer    *hub.Keyer
+	measures []measureFacts
+}
+
+type measureFacts struct {
+	m     hub.Measure
+	st    stream
+	sides [2]factRows // as they were (counted out), as they are (counted in)
+}
+
+// factRows are a stream's rows, copied: each row's columns, nil for NULL.
+type factRows struct {
+	arena []byte
+	rows  [][][2]int32 // per row, per column: [start, end) in arena, or [-1, -1]
+}
+
+func (r *factRows) read(ctx context.Context, q queryer, sql string, args []any) error {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		raw := rows.RawValues()
+		row := make([][2]int32, len(raw))
+		for i, v := range raw {
+			if v == nil {
+				row[i] = [2]int32{-1, -1}
+				continue
+			}
+			row[i] = [2]int32{int32(len(r.arena)), int32(len(r.arena) + len(v))}
+			r.arena = append(r.arena, v...)
+		}
+		r.rows = append(r.rows, row)
+	}
+	return rows.Err()
+}
+
+// next returns a function that yields the rows one by one, then nil.
+func (r *factRows) next() func() [][]byte {
+	i := 0
+	var out [][]byte
+	return func() [][]byte {
+		if i >= len(r.rows) {
+			return nil
+		}
+		row := r.rows[i]
+		i++
+		out = out[:0]
+		for _, c := range row {
+			if c[0] < 0 {
+				out = append(out, nil)
+			} else {
+				out = append(out, r.arena[c[0]:c[1]])
+			}
+		}
+		return out
+	}
+}
+
+// count counts the facts into ls, a lattice per measure (made when
+// missing): the old facts out, the new ones in.
+func (f *deltaFacts) count(ls map[hub.Measure]*lattice) error {
+	for _, mf := range f.measures {
+		l := ls[mf.m]
+		if l == nil {
+			l = newLattice(mf.m)
+			ls[mf.m] = l
+		}
+		for i, sign := range []int{-1, +1} {
+			if err := l.countRows(mf.st, mf.sides[i].next(), f.keyer, sign); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// latticeDeltas is the cells the lattices moved.
+func latticeDeltas(ls map[hub.Measure]*lattice) []*hub.Cell {
+	var cells []*hub.Cell
+	for _, m := range hub.Measures {
+		if l := ls[m]; l != nil {
+			cells = append(cells, l.deltas()...)
+		}
+	}
+	return cells
 }
 
 // queryer is a transaction on either side of a delta.
@@ -292,13 +384,27 @@ func (l *lattice) deltas() []*hub.Cell {
 	return out
 }
 
+// statWriteLock (pg_advisory_xact_lock) serializes writers of cells, so
+// that two of them never wait for each other's rows.
+const statWriteLock = int64(0x6875625f77726974) // "hub_writ"
+
 // writeDelta adds cells, as changes, to build's cells in tx, drops the
 // cells left counting nothing, and stamps the build with the time of the
-// change. The caller holds statLock.
-func writeDelta(ctx context.Context, tx pgx.Tx, build int64, cells []*hub.Cell) error {
+// change. It takes statWriteLock and locks the build's row (a rebuild's
+// swap, or its dropping the build, waits); if build is no longer current,
+// it writes nothing and returns false: the build that replaced it was
+// counted after the changes.
+func writeDelta(ctx context.Context, tx pgx.Tx, build int64, cells []*hub.Cell) (bool, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, statWriteLock); err != nil {
+		return false, err
+	}
+	var current bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM stat_builds WHERE id = $1 AND is_current FOR UPDATE)`, build).Scan(&current); err != nil || !current {
+		return false, err
+	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS stat_delta (measure text, dims text, keys text[],
 		value float8, people int, cell_key bigint, sumsq float8) ON COMMIT DELETE ROWS`); err != nil {
-		return fmt.Errorf("statistics delta: %w", err)
+		return false, fmt.Errorf("statistics delta: %w", err)
 	}
 	var added, dropped int64
 	if len(cells) > 0 {
@@ -307,28 +413,36 @@ func writeDelta(ctx context.Context, tx pgx.Tx, build int64, cells []*hub.Cell) 
 				c := cells[i]
 				return []any{string(c.Measure), dimsKey(c.Dims), c.Keys, c.Value, c.People, int64(c.Key), c.SumSq}, nil
 			})); err != nil {
-			return fmt.Errorf("statistics delta: %w", err)
+			return false, fmt.Errorf("statistics delta: %w", err)
+		}
+		// A few changed cells are looked up by key, many by one hash join.
+		if _, err := tx.Exec(ctx, `ANALYZE stat_delta`); err != nil {
+			return false, fmt.Errorf("statistics delta: %w", err)
 		}
 		// The cell keys are sums modulo 2^32, as uint32 adds them.
-		if err := tx.QueryRow(ctx, `WITH up AS (
-				INSERT INTO stat_cells AS c (build_id, measure, dims, keys, value, people, cell_key, sumsq)
-				SELECT $1, measure, dims, keys, value, people, cell_key, sumsq FROM stat_delta
-				ON CONFLICT (build_id, measure, dims, keys) DO UPDATE SET value = c.value + EXCLUDED.value,
-					people = c.people + EXCLUDED.people, cell_key = (c.cell_key + EXCLUDED.cell_key) % 4294967296,
-					sumsq = c.sumsq + EXCLUDED.sumsq
-				RETURNING xmax = 0 AS inserted)
-			SELECT count(*) FILTER (WHERE inserted) FROM up`, build).Scan(&added); err != nil {
-			return fmt.Errorf("statistics delta: %w", err)
-		}
-		tag, err := tx.Exec(ctx, `DELETE FROM stat_cells c USING stat_delta d
-			WHERE c.build_id = $1 AND c.measure = d.measure AND c.dims = d.dims AND c.keys = d.keys
-			AND c.people = 0 AND abs(c.value) < 1e-6`, build)
+		tag, err := tx.Exec(ctx, `UPDATE stat_cells c SET value = c.value + d.value, people = c.people + d.people,
+				cell_key = (c.cell_key + d.cell_key) % 4294967296, sumsq = c.sumsq + d.sumsq
+			FROM stat_delta d WHERE c.build_id = $1 AND c.measure = d.measure AND c.dims = d.dims AND c.keys = d.keys`, build)
 		if err != nil {
-			return fmt.Errorf("statistics delta: %w", err)
+			return false, fmt.Errorf("statistics delta: %w", err)
+		}
+		if tag.RowsAffected() < int64(len(cells)) {
+			if tag, err = tx.Exec(ctx, `INSERT INTO stat_cells (build_id, measure, dims, keys, value, people, cell_key, sumsq)
+				SELECT $1, d.measure, d.dims, d.keys, d.value, d.people, d.cell_key, d.sumsq FROM stat_delta d
+				WHERE NOT EXISTS (SELECT 1 FROM stat_cells c WHERE c.build_id = $1 AND c.measure = d.measure AND c.dims = d.dims AND c.keys = d.keys)`,
+				build); err != nil {
+				return false, fmt.Errorf("statistics delta: %w", err)
+			}
+			added = tag.RowsAffected()
+		}
+		if tag, err = tx.Exec(ctx, `DELETE FROM stat_cells c USING stat_delta d
+			WHERE c.build_id = $1 AND c.measure = d.measure AND c.dims = d.dims AND c.keys = d.keys
+			AND c.people = 0 AND abs(c.value) < 1e-6`, build); err != nil {
+			return false, fmt.Errorf("statistics delta: %w", err)
 		}
 		dropped = tag.RowsAffected()
 	}
 	_, err := tx.Exec(ctx, `UPDATE stat_builds SET as_of = greatest(as_of, clock_timestamp()), cells = cells + $2 WHERE id = $1`,
 		build, added-dropped)
-	return err
+	return err == nil, err
 }

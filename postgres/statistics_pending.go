@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -31,48 +30,38 @@ type statPending struct {
 	batches map[uuid.UUID]*pendingBatch
 }
 
-// pendingBatch is one batch's changes, per build they were counted against
-// (a rebuild between two chunks already counts the earlier ones).
+// pendingBatch is one batch's changes, counted per build they were read
+// against (a rebuild between two chunks already counts the earlier ones),
+// a lattice per measure whose cells hold the changes.
 type pendingBatch struct {
+	mu     sync.Mutex
 	chunks int
-	builds map[int64]map[string]*hub.Cell // build → cell name → change
+	err    error // counting failed: the changes are lost
+	builds map[int64]map[hub.Measure]*lattice
 }
 
-// pendingName names a cell among all measures' cells.
-func pendingName(c *hub.Cell) string {
-	return string(c.Measure) + "\x00" + dimsKey(c.Dims) + "\x00" + strings.Join(c.Keys, "\x1f")
-}
-
-// add sums a committed chunk's changes, counted against build, into the
-// batch's.
-func (p *statPending) add(batch uuid.UUID, build int64, cells []*hub.Cell) {
+// add counts a committed chunk's facts into the batch's changes.
+func (p *statPending) add(batch uuid.UUID, f *deltaFacts) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.batches == nil {
 		p.batches = map[uuid.UUID]*pendingBatch{}
 	}
 	b := p.batches[batch]
 	if b == nil {
-		b = &pendingBatch{builds: map[int64]map[string]*hub.Cell{}}
+		b = &pendingBatch{builds: map[int64]map[hub.Measure]*lattice{}}
 		p.batches[batch] = b
 	}
+	p.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.chunks++
-	sum := b.builds[build]
-	if sum == nil {
-		sum = make(map[string]*hub.Cell, len(cells))
-		b.builds[build] = sum
+	ls := b.builds[f.build]
+	if ls == nil {
+		ls = map[hub.Measure]*lattice{}
+		b.builds[f.build] = ls
 	}
-	for _, c := range cells {
-		name := pendingName(c)
-		s := sum[name]
-		if s == nil {
-			sum[name] = c
-			continue
-		}
-		s.Value += c.Value
-		s.People += c.People
-		s.Key += c.Key
-		s.SumSq += c.SumSq
+	if err := f.count(ls); err != nil && b.err == nil {
+		b.err = err
 	}
 }
 
@@ -112,33 +101,37 @@ func (db *DB) writePending(ctx context.Context, tx pgx.Tx, batch uuid.UUID) (*pe
 	}
 	p := db.statPending.take(batch)
 	held := 0
-	if p != nil {
+	if p != nil && p.err == nil {
 		held = p.chunks
 	}
 	if chunks == 0 && held == 0 {
 		return p, nil
-	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, statLock); err != nil {
-		return p, err
 	}
 	if held != chunks {
 		if _, err := tx.Exec(ctx, `UPDATE stat_state SET uncounted_at = clock_timestamp()`); err != nil {
 			return p, err
 		}
 	} else {
-		var build int64
-		err := tx.QueryRow(ctx, `SELECT id FROM stat_builds WHERE is_current`).Scan(&build)
-		if err != nil && err != pgx.ErrNoRows {
-			return p, err
-		}
-		if cells := p.builds[build]; build != 0 && len(cells) > 0 {
-			list := make([]*hub.Cell, 0, len(cells))
-			for _, c := range cells {
-				list = append(list, c)
-			}
-			if err := writeDelta(ctx, tx, build, list); err != nil {
+		// Not under statLock: chunks of other batches go on. A rebuild that
+		// swaps in meanwhile was counted after this batch's chunks (it held
+		// statLock from its snapshot), so only the changes counted against
+		// the build current now are written into it.
+		for attempt := 0; attempt < 2; attempt++ {
+			var build int64
+			err := tx.QueryRow(ctx, `SELECT id FROM stat_builds WHERE is_current`).Scan(&build)
+			if err == pgx.ErrNoRows {
+				break // none: the first query builds one from the records
+			} else if err != nil {
 				return p, err
 			}
+			written, err := writeDelta(ctx, tx, build, latticeDeltas(p.builds[build]))
+			if err != nil {
+				return p, err
+			}
+			if written {
+				break
+			}
+			// Replaced between the two statements: once more, with the new one.
 		}
 	}
 	_, err := tx.Exec(ctx, `UPDATE batches SET stat_chunks = 0 WHERE id = $1`, batch)

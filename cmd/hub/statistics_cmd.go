@@ -59,7 +59,7 @@ func (m *Main) reportStatisticsCheck(c *hub.StatisticsCheck) error {
 		fmt.Fprintln(m.Stdout, "the statistics equal a fresh count, cell by cell")
 		return nil
 	case c.Stale:
-		return fmt.Errorf("%d cells differ, and records changed after the build: the workers' next rebuild counts them (or run `hub statistics rebuild`)", c.Drift())
+		return fmt.Errorf("%d cells differ, and the build is stale (records changed that it could not count as they applied): the workers' next rebuild counts them (or run `hub statistics rebuild`)", c.Drift())
 	}
 	return fmt.Errorf("%d cells differ from a fresh count of unchanged records: run `hub statistics rebuild`", c.Drift())
 }
