@@ -61,6 +61,7 @@ type Workers struct {
 	// pulls schedules source:pull per pulled source, read from PostgreSQL.
 	pulls *asynq.PeriodicTaskManager
 	log   *slog.Logger
+	stats bool // the statistics are the workers' to keep
 }
 
 // New builds the workers and registers every handler.
@@ -126,6 +127,7 @@ func New(cfg Config, deps Deps) *Workers {
 		panic(fmt.Sprintf("workers: bad reconcile schedule %q: %v", cfg.ReconcileEvery, err))
 	}
 	if deps.Statistics != nil {
+		w.stats = true
 		w.mux.Handle(TypeStatsRebuild, &StatsRebuilder{Statistics: deps.Statistics, Log: log})
 		task, _ := NewStatsRebuildTask()
 		if _, err := w.scheduler.Register(StatsCheckEvery, task, asynq.Queue("default"), asynq.Unique(time.Hour)); err != nil {
@@ -177,6 +179,14 @@ func (w *Workers) Start() error {
 		w.server.Shutdown()
 		w.pulls = nil
 		return fmt.Errorf("start the pull schedule: %w", err)
+	}
+	if w.stats {
+		// A hub without a build gets one now, while it is small (changes
+		// are counted into a build as they apply; without one they wait
+		// for a rebuild). The task does nothing when the build is fresh.
+		if err := w.enqueuer.EnqueueStatsRebuild(context.Background()); err != nil {
+			w.log.Warn("could not ask for a statistics check; the scheduled one runs within a minute", "err", err)
+		}
 	}
 	return nil
 }

@@ -20,7 +20,11 @@ func (m *Main) runStatistics(ctx context.Context, args []string) error {
 	if err := m.openDB(ctx); err != nil {
 		return err
 	}
-	stop := m.elapsed("counting every measure from the records")
+	what := "counting every measure from the records"
+	if args[0] == "rebuild" {
+		what += " (feeds wait until the new build is current)"
+	}
+	stop := m.elapsed(what)
 	defer stop()
 	if args[0] == "rebuild" {
 		b, err := m.Services.Statistics.RebuildStatistics(ctx)
