@@ -35,8 +35,7 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 	var pending func()
 	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		counts, pending = hub.BatchCounts{}, nil
-		// First, before any row lock: the statistics follow this chunk's
-		// changes in this transaction (statistics_delta.go).
+		// The statistics follow this chunk's changes (statistics_delta.go).
 		stats, err := beginStatDelta(ctx, s.db, tx)
 		if err != nil {
 			return err

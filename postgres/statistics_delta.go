@@ -25,11 +25,12 @@ import (
 // cells, as the records were before the transaction, and putting them into
 // their new ones, as they are now.
 //
-// Writers of counted records take statLock for their transaction, so that
-// no two deltas are counted against the same old state, and a rebuild's
-// snapshot falls between them. The old state is read on a second
-// connection, in a snapshot exported by the writing transaction: it sees
-// every other committed change and none of this transaction's.
+// Writers of counted records take statLock once they have written, until
+// they commit, so that no two deltas are counted against the same old
+// state, and a rebuild's snapshot falls between them. The old state is
+// read on a second connection, in a snapshot exported by the writing
+// transaction under the lock: it sees every other committed change and
+// none of this transaction's.
 
 // statLock is the advisory lock (pg_advisory_xact_lock) that writers of
 // counted records and a rebuild's snapshot take.
@@ -46,29 +47,36 @@ type statDelta struct {
 	changed  map[hub.RecordType][]int64
 }
 
-// beginStatDelta takes statLock in tx and notes the build the changes of
-// tx will be counted into. Call it before tx writes counted records, and
-// apply before tx commits.
+// beginStatDelta returns the delta of tx's changes to counted records:
+// note them as tx writes them, and apply (or read) before tx commits.
 func beginStatDelta(ctx context.Context, db *DB, tx pgx.Tx) (*statDelta, error) {
-	d := &statDelta{db: db, tx: tx, changed: map[hub.RecordType][]int64{}}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, statLock); err != nil {
-		return nil, fmt.Errorf("statistics lock: %w", err)
+	return &statDelta{db: db, tx: tx, changed: map[hub.RecordType][]int64{}}, nil
+}
+
+// lock takes statLock, for the rest of tx, and notes the build the changes
+// are counted against. Taken once tx has written its records, it orders
+// the writers' deltas as their commits: each counts its change against the
+// records every earlier one committed, and no other can commit meanwhile.
+// Their writes run side by side; only counting and committing take turns.
+func (d *statDelta) lock(ctx context.Context) error {
+	if _, err := d.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, statLock); err != nil {
+		return fmt.Errorf("statistics lock: %w", err)
 	}
 	var build *int64
 	var countedAt *time.Time
-	if err := tx.QueryRow(ctx, `SELECT b.id, b.counted_at FROM (SELECT 1) one LEFT JOIN stat_builds b ON b.is_current`).
+	if err := d.tx.QueryRow(ctx, `SELECT b.id, b.counted_at FROM (SELECT 1) one LEFT JOIN stat_builds b ON b.is_current`).
 		Scan(&build, &countedAt); err != nil {
-		return nil, fmt.Errorf("statistics build: %w", err)
+		return fmt.Errorf("statistics build: %w", err)
 	}
 	// A build counted in another year has other age bands: the change is
 	// left for the rebuild that a new year needs anyway.
-	if build != nil && countedAt.Year() == db.Now().Year() {
+	if build != nil && countedAt.Year() == d.db.Now().Year() {
 		d.build, d.year = *build, countedAt.Year()
-		if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&d.snapshot); err != nil {
-			return nil, fmt.Errorf("statistics snapshot: %w", err)
+		if err := d.tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&d.snapshot); err != nil {
+			return fmt.Errorf("statistics snapshot: %w", err)
 		}
 	}
-	return d, nil
+	return nil
 }
 
 // note records that the records of type t with ids changed.
@@ -112,6 +120,9 @@ func (d *statDelta) apply(ctx context.Context) error {
 func (d *statDelta) read(ctx context.Context) (*deltaFacts, error) {
 	if d.empty() {
 		return nil, nil
+	}
+	if err := d.lock(ctx); err != nil {
+		return nil, err
 	}
 	if d.build == 0 {
 		_, err := d.tx.Exec(ctx, `UPDATE stat_state SET uncounted_at = clock_timestamp()`)

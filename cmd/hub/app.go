@@ -26,10 +26,11 @@ import (
 // HTTP server and workers. It holds no global state, so tests run whole
 // hubs side by side on port 0.
 type Main struct {
-	Config Config
-	Log    *slog.Logger
-	Stdout io.Writer
-	Stderr io.Writer
+	Config  Config
+	Log     *slog.Logger
+	Stdout  io.Writer
+	Stderr  io.Writer
+	debugOn bool // serveDebug is serving
 
 	DB       *postgres.DB
 	Queue    *workers.Enqueuer
@@ -249,23 +250,31 @@ func (m *Main) listen() error {
 // URL is the base URL the server listens on.
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 
+// serveDebug serves pprof on HUB_DEBUG_ADDR, when set, until the function
+// it returns is called.
+func (m *Main) serveDebug() (stop func()) {
+	if m.Config.DebugAddr == "" || m.debugOn {
+		return func() {}
+	}
+	m.debugOn = true
+	// pprof's handlers live on http.DefaultServeMux (net/http/pprof); the
+	// API's mux does not serve them.
+	dbg := &http.Server{Addr: m.Config.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := dbg.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Warn("pprof server stopped", "addr", m.Config.DebugAddr, "err", err)
+		}
+	}()
+	m.Log.Info("serving pprof", "url", "http://"+m.Config.DebugAddr+"/debug/pprof/")
+	return func() { dbg.Close(); m.debugOn = false }
+}
+
 // serveHTTP serves until ctx is done, then shuts down gracefully: in-flight
 // requests finish, then the workers finish their in-flight tasks.
 func (m *Main) serveHTTP(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
-	if m.Config.DebugAddr != "" {
-		// pprof's handlers live on http.DefaultServeMux (net/http/pprof);
-		// the API's mux does not serve them.
-		dbg := &http.Server{Addr: m.Config.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
-		go func() {
-			if err := dbg.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				m.Log.Warn("pprof server stopped", "addr", m.Config.DebugAddr, "err", err)
-			}
-		}()
-		defer dbg.Close()
-		m.Log.Info("serving pprof", "url", "http://"+m.Config.DebugAddr+"/debug/pprof/")
-	}
+	defer m.serveDebug()()
 	m.Log.Info("serving", "url", m.URL(), "graphql", m.URL()+"/graphql", "explorer", m.URL()+"/")
 	select {
 	case err := <-errc:

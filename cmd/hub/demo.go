@@ -68,7 +68,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		}
 	}
 	if scale != nil {
-		if err := m.loadScale(ctx, *scale, start); err != nil {
+		// A load's CPU profile: HUB_DEBUG_ADDR, as for hub serve.
+		stopDebug := m.serveDebug()
+		err := m.loadScale(ctx, *scale, start)
+		stopDebug()
+		if err != nil {
 			return err
 		}
 	} else {

@@ -129,9 +129,9 @@ func (h *harness) openServices() {
 
 // checkStatistics fails unless the statistics equal a fresh count cell by
 // cell. Counted chunk by chunk into the build made before any record, they
-// do, unless a worker died holding a batch's counted changes: then they
-// must say they are stale, and the rebuild the workers would run repairs
-// them (the test runs it: its worker is stopped by now).
+// do, unless a worker died (or lost its batch) holding a batch's counted
+// changes: then they say they are stale, and the workers rebuild them; if
+// the workers have not yet, the test does (its worker is stopped by now).
 func (h *harness) checkStatistics() {
 	h.t.Helper()
 	ctx := context.Background()
@@ -164,10 +164,11 @@ func (h *harness) checkStatistics() {
 		}
 	}
 	switch {
-	case !stale && c.BuildID != h.statsBuild:
-		h.t.Errorf("statistics: build %d is current, not %d, though they were never stale", c.BuildID, h.statsBuild)
 	case c.Stale || c.Drift() != 0 || cells == 0:
 		h.t.Errorf("statistics: stale %v, %d cells differ from a fresh count, %d stored", c.Stale, c.Drift(), cells)
+	case !stale && c.BuildID != h.statsBuild:
+		// The workers found them stale and rebuilt before the test looked.
+		h.t.Logf("statistics equal a fresh count: %d cells, rebuilt by the workers after the recovery", cells)
 	case !stale:
 		h.t.Logf("statistics counted chunk by chunk equal a fresh count: %d cells", cells)
 	}
