@@ -131,7 +131,11 @@ type lattice struct {
 	sets  [][]int          // each set of dimensions, as indexes into dims
 	codes []map[string]int // per dimension: value → code (from 1)
 	names [][]string       // per dimension: code → value
-	cells map[uint64]*cellAgg
+	// cells hold their counts by value: a map without pointers is not
+	// scanned by the garbage collector, and a national load keeps hundreds
+	// of thousands of cells per batch (a pointer each cost the load more
+	// than half of its CPU in marking).
+	cells map[uint64]cellAgg
 	// setDims is each set's dimensions (made on first use).
 	setDims [][]hub.Dimension
 	// touched is the cells the current group reached, with the value it
@@ -140,7 +144,7 @@ type lattice struct {
 }
 
 func newLattice(m hub.Measure) *lattice {
-	l := &lattice{m: m, dims: hub.MeasureDimensions[m], cells: map[uint64]*cellAgg{}, touched: map[uint64]float64{}}
+	l := &lattice{m: m, dims: hub.MeasureDimensions[m], cells: map[uint64]cellAgg{}, touched: map[uint64]float64{}}
 	for _, set := range DimensionSets(l.dims) {
 		idx := make([]int, len(set))
 		for i, d := range set {
@@ -205,14 +209,11 @@ func (l *lattice) reach(si int, set []int, vals [][]int, i int, codes *[3]int, v
 func (l *lattice) endGroup(key uint32, sign int) {
 	for k, v := range l.touched {
 		a := l.cells[k]
-		if a == nil {
-			a = &cellAgg{}
-			l.cells[k] = a
-		}
 		a.value += float64(sign) * v
 		a.people += sign
 		a.key += uint32(sign) * key
 		a.sumSq += float64(sign) * v * v
+		l.cells[k] = a
 	}
 	clear(l.touched)
 }
@@ -237,7 +238,7 @@ func (l *lattice) result() []*hub.Cell {
 }
 
 // cell is the cell of key k, counted a, without its people.
-func (l *lattice) cell(k uint64, a *cellAgg) *hub.Cell {
+func (l *lattice) cell(k uint64, a cellAgg) *hub.Cell {
 	si := int(k >> 48)
 	set := l.sets[si]
 	if l.setDims == nil {

@@ -190,10 +190,12 @@ type measureFacts struct {
 	sides [2]factRows // as they were (counted out), as they are (counted in)
 }
 
-// factRows are a stream's rows, copied: each row's columns, nil for NULL.
+// factRows are a stream's rows, copied into one buffer: no pointer per
+// row or value for the garbage collector to follow.
 type factRows struct {
 	arena []byte
-	rows  [][][2]int32 // per row, per column: [start, end) in arena, or [-1, -1]
+	cols  int
+	offs  []int32 // per row, per column: start and end in arena, or -1, -1 for NULL
 }
 
 func (r *factRows) read(ctx context.Context, q queryer, sql string, args []any) error {
@@ -204,16 +206,15 @@ func (r *factRows) read(ctx context.Context, q queryer, sql string, args []any) 
 	defer rows.Close()
 	for rows.Next() {
 		raw := rows.RawValues()
-		row := make([][2]int32, len(raw))
-		for i, v := range raw {
+		r.cols = len(raw)
+		for _, v := range raw {
 			if v == nil {
-				row[i] = [2]int32{-1, -1}
+				r.offs = append(r.offs, -1, -1)
 				continue
 			}
-			row[i] = [2]int32{int32(len(r.arena)), int32(len(r.arena) + len(v))}
+			r.offs = append(r.offs, int32(len(r.arena)), int32(len(r.arena)+len(v)))
 			r.arena = append(r.arena, v...)
 		}
-		r.rows = append(r.rows, row)
 	}
 	return rows.Err()
 }
@@ -221,21 +222,19 @@ func (r *factRows) read(ctx context.Context, q queryer, sql string, args []any) 
 // next returns a function that yields the rows one by one, then nil.
 func (r *factRows) next() func() [][]byte {
 	i := 0
-	var out [][]byte
+	out := make([][]byte, r.cols)
 	return func() [][]byte {
-		if i >= len(r.rows) {
+		if r.cols == 0 || i >= len(r.offs) {
 			return nil
 		}
-		row := r.rows[i]
-		i++
-		out = out[:0]
-		for _, c := range row {
-			if c[0] < 0 {
-				out = append(out, nil)
+		for c := range r.cols {
+			if start, end := r.offs[i+2*c], r.offs[i+2*c+1]; start < 0 {
+				out[c] = nil
 			} else {
-				out = append(out, r.arena[c[0]:c[1]])
+				out[c] = r.arena[start:end]
 			}
 		}
+		i += 2 * r.cols
 		return out
 	}
 }
