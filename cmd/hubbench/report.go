@@ -265,7 +265,7 @@ func markdown(w io.Writer, rep *Report) {
 				name string
 				s    Summary
 			}{{"batch applied (the hub's started → finished, statistics included)", d.Apply},
-				{"receipt says done → statistics show it", d.Visible}, {"push → statistics show it", d.PushToVisible}} {
+				{"batch done → statistics show it", d.Visible}, {"push → statistics show it", d.PushToVisible}} {
 				fmt.Fprintf(w, "| %s | %s | %s | %s |\n", row.name, fmtDur(row.s.P50), fmtDur(row.s.P95), fmtDur(row.s.Max))
 			}
 			if d.Rebuilt {
