@@ -32,14 +32,11 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 	if err != nil {
 		return counts, err
 	}
-	var pending func()
+	var facts *deltaFacts // the chunk's, counted once it commits
 	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		counts, pending = hub.BatchCounts{}, nil
+		counts, facts = hub.BatchCounts{}, nil
 		// The statistics follow this chunk's changes (statistics_delta.go).
-		stats, err := beginStatDelta(ctx, s.db, tx)
-		if err != nil {
-			return err
-		}
+		stats := newStatDelta(s.db, tx)
 		var sourceID int64
 		var processed int
 		var status string
@@ -75,14 +72,13 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 		// The chunk's statistics are read now, the records as they were
 		// and are in this transaction, counted once it commits, and
 		// written when the batch finishes (statistics_pending.go).
-		facts, err := stats.read(ctx)
-		if err != nil {
+		var err error
+		if facts, err = stats.read(ctx); err != nil {
 			return err
 		}
 		pendingChunks := 0
 		if facts != nil {
 			pendingChunks = 1
-			pending = func() { s.db.statPending.add(u, facts) }
 		}
 		var types []string
 		for _, t := range hub.RecordTypes {
@@ -100,8 +96,8 @@ func (s *BatchService) ApplyChunk(ctx context.Context, id string, c *hub.Chunk) 
 			pendingChunks)
 		return err
 	})
-	if err == nil && pending != nil {
-		pending() // committed: the batch's finish writes it
+	if err == nil && facts != nil {
+		s.db.statPending.add(u, facts) // committed: the batch's finish writes it
 	}
 	return counts, err
 }

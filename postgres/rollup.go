@@ -225,19 +225,12 @@ func (l *lattice) result() []*hub.Cell {
 		if a.value == 0 {
 			continue
 		}
-		c := l.cell(k, a)
-		switch {
-		case l.m.CountsPeople():
-			c.People = a.people
-		case l.m == hub.MeasureBeneficiaries:
-			c.People = int(math.Round(a.value)) // the beneficiaries are the people
-		}
-		out = append(out, c)
+		out = append(out, l.cell(k, a))
 	}
 	return out
 }
 
-// cell is the cell of key k, counted a, without its people.
+// cell is the cell of key k, counted a.
 func (l *lattice) cell(k uint64, a cellAgg) *hub.Cell {
 	si := int(k >> 48)
 	set := l.sets[si]
@@ -252,6 +245,14 @@ func (l *lattice) cell(k uint64, a cellAgg) *hub.Cell {
 	c := &hub.Cell{Measure: l.m, Dims: l.setDims[si], Keys: make([]string, len(set)), Value: a.value, Key: a.key, SumSq: a.sumSq}
 	for i, d := range set {
 		c.Keys[i] = l.names[d][(k>>(32-16*i))&0xffff]
+	}
+	switch {
+	case l.m.CountsPeople():
+		c.People = a.people
+	case l.m == hub.MeasureBeneficiaries:
+		// The beneficiaries are the people (whole numbers, so a change's
+		// rounded sum is the change of the rounded sums).
+		c.People = int(math.Round(a.value))
 	}
 	return c
 }

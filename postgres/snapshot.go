@@ -29,10 +29,7 @@ func (s *BatchService) SweepSnapshot(ctx context.Context, sourceID int64, types 
 // sweepSnapshot is SweepSnapshot inside tx, so that a pull run settles
 // and sweeps in one transaction.
 func sweepSnapshot(ctx context.Context, db *DB, tx pgx.Tx, sourceID int64, types []hub.RecordType, seenSince time.Time, grace time.Duration, now time.Time) (int, error) {
-	stats, err := beginStatDelta(ctx, db, tx)
-	if err != nil {
-		return 0, err
-	}
+	stats := newStatDelta(db, tx)
 	cutoff := seenSince
 	if c := now.Add(-grace); c.Before(cutoff) {
 		cutoff = c

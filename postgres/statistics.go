@@ -239,17 +239,8 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, statLock); err != nil {
 		return nil, fmt.Errorf("statistics lock: %w", err)
 	}
-	locked := true
-	unlock := func() error {
-		if !locked {
-			return nil
-		}
-		locked = false
-		_, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, statLock)
-		return err
-	}
 	defer func() {
-		if unlock() != nil {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, statLock); err != nil {
 			conn.Conn().Close(context.WithoutCancel(ctx)) // the session's lock goes with it
 		}
 	}()
@@ -322,16 +313,20 @@ func (s *StatisticsService) RebuildStatistics(ctx context.Context) (*hub.RollupB
 // records (made while there was no build to move, or in another year than
 // it was counted in), or there is none.
 func (s *StatisticsService) StatisticsStale(ctx context.Context) (bool, error) {
-	var counted *time.Time
 	var stale bool
-	err := s.db.Pool.QueryRow(ctx, StaleStatisticsSQL).Scan(&counted, &stale)
-	return stale || counted == nil || counted.Year() != s.db.Now().Year(), err
+	err := s.db.Pool.QueryRow(ctx, StaleStatisticsSQL, s.db.Now().Year()).Scan(&stale)
+	return stale, err
 }
 
-// StaleStatisticsSQL reads the current build's counted_at (null when there
-// is none) and whether records changed uncounted since.
-const StaleStatisticsSQL = `SELECT b.counted_at, coalesce(st.uncounted_at >= b.counted_at, false)
-	FROM (SELECT 1) one LEFT JOIN stat_builds b ON b.is_current LEFT JOIN stat_state st ON true`
+// buildStale is the condition that build b misses changes: records changed
+// uncounted after its snapshot, or it was counted in another year than $1.
+const buildStale = `(coalesce((SELECT st.uncounted_at >= b.counted_at FROM stat_state st), false)
+	OR extract(year FROM b.counted_at) <> $1)`
+
+// StaleStatisticsSQL is StatisticsStale's query, $1 the current year: true
+// when there is no build, or it misses changes.
+const StaleStatisticsSQL = `SELECT NOT EXISTS (SELECT 1 FROM stat_builds WHERE is_current)
+	OR EXISTS (SELECT 1 FROM stat_builds b WHERE b.is_current AND ` + buildStale + `)`
 
 // RollupCells returns the current build's cells of measure m over
 // exactly dims, as counted: exact values, keys and sums of squares.

@@ -26,9 +26,8 @@ func (s *StatisticsService) CheckStatistics(ctx context.Context) (*hub.Statistic
 		if err := tx.QueryRow(ctx, `SELECT now(), (SELECT secret FROM stat_secret)`).Scan(&check.CountedAt, &secret); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `SELECT id, as_of, coalesce((SELECT uncounted_at >= b.counted_at FROM stat_state), false)
-			OR extract(year FROM b.counted_at) <> extract(year FROM now())
-			FROM stat_builds b WHERE is_current`).Scan(&check.BuildID, &check.AsOf, &check.Stale)
+		err := tx.QueryRow(ctx, `SELECT id, as_of, `+buildStale+` FROM stat_builds b WHERE is_current`, check.CountedAt.Year()).
+			Scan(&check.BuildID, &check.AsOf, &check.Stale)
 		if err == pgx.ErrNoRows {
 			check.Stale = true
 		} else if err != nil {

@@ -16,9 +16,10 @@ import (
 )
 
 // The statistics follow the records incrementally: a transaction that
-// changes counted records moves the current build's cells by exactly the
-// change, before it commits (docs/statistics.md, "Incremental
-// statistics"). Every count in a cell is a sum over groups (the person, or
+// changes counted records reads what its change is counted from, before it
+// commits, and the current build's cells move by exactly the change when
+// its batch finishes (statistics_pending.go; a sweep moves them at once).
+// docs/statistics.md, "Freshness: incremental statistics". Every count in a cell is a sum over groups (the person, or
 // the record when a measure counts no people) of what that group adds to
 // the cell: its value, 1 for its person, its record key, its value squared.
 // So a change is counted by taking the groups it touches out of their old
@@ -36,21 +37,22 @@ import (
 // counted records and a rebuild's snapshot take.
 const statLock = int64(0x6875625f73746174) // "hub_stat"
 
-// statDelta collects a transaction's changed records and counts them into
-// the current build when the transaction is about to commit.
+// statDelta collects a transaction's changed records and, before the
+// transaction commits, reads the facts their change is counted from.
 type statDelta struct {
 	db       *DB
 	tx       pgx.Tx
 	build    int64  // the current build; 0 when there is none to move
 	year     int    // the year the build's ages are counted in
 	snapshot string // the writing transaction's exported snapshot
+	secret   []byte // the statistics secret record keys derive from
 	changed  map[hub.RecordType][]int64
 }
 
-// beginStatDelta returns the delta of tx's changes to counted records:
-// note them as tx writes them, and apply (or read) before tx commits.
-func beginStatDelta(ctx context.Context, db *DB, tx pgx.Tx) (*statDelta, error) {
-	return &statDelta{db: db, tx: tx, changed: map[hub.RecordType][]int64{}}, nil
+// newStatDelta returns the delta of tx's changes to counted records: note
+// them as tx writes them, and apply (or read) before tx commits.
+func newStatDelta(db *DB, tx pgx.Tx) *statDelta {
+	return &statDelta{db: db, tx: tx, changed: map[hub.RecordType][]int64{}}
 }
 
 // lock takes statLock, for the rest of tx, and notes the build the changes
@@ -64,8 +66,8 @@ func (d *statDelta) lock(ctx context.Context) error {
 	}
 	var build *int64
 	var countedAt *time.Time
-	if err := d.tx.QueryRow(ctx, `SELECT b.id, b.counted_at FROM (SELECT 1) one LEFT JOIN stat_builds b ON b.is_current`).
-		Scan(&build, &countedAt); err != nil {
+	if err := d.tx.QueryRow(ctx, `SELECT b.id, b.counted_at, (SELECT secret FROM stat_secret)
+		FROM (SELECT 1) one LEFT JOIN stat_builds b ON b.is_current`).Scan(&build, &countedAt, &d.secret); err != nil {
 		return fmt.Errorf("statistics build: %w", err)
 	}
 	// A build counted in another year has other age bands: the change is
@@ -144,12 +146,7 @@ func (d *statDelta) read(ctx context.Context) (*deltaFacts, error) {
 	if _, err := old.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+d.snapshot+`'`); err != nil {
 		return nil, fmt.Errorf("statistics: read the old records: %w", err)
 	}
-	f := &deltaFacts{build: d.build}
-	var secret []byte
-	if err := d.tx.QueryRow(ctx, `SELECT secret FROM stat_secret`).Scan(&secret); err != nil {
-		return nil, err
-	}
-	f.keyer = hub.NewKeyer(secret)
+	f := &deltaFacts{build: d.build, keyer: hub.NewKeyer(d.secret)}
 	for t, ids := range d.changed {
 		slices.Sort(ids)
 		d.changed[t] = slices.Compact(ids)
@@ -382,14 +379,7 @@ func (l *lattice) deltas() []*hub.Cell {
 		if a.people == 0 && a.key == 0 && math.Abs(a.value) < 1e-9 && math.Abs(a.sumSq) < 1e-9 {
 			continue
 		}
-		c := l.cell(k, a)
-		switch {
-		case l.m.CountsPeople():
-			c.People = a.people
-		case l.m == hub.MeasureBeneficiaries:
-			c.People = int(math.Round(a.value)) // whole numbers: the change of the rounded sum
-		}
-		out = append(out, c)
+		out = append(out, l.cell(k, a))
 	}
 	return out
 }

@@ -26,11 +26,10 @@ import (
 // HTTP server and workers. It holds no global state, so tests run whole
 // hubs side by side on port 0.
 type Main struct {
-	Config  Config
-	Log     *slog.Logger
-	Stdout  io.Writer
-	Stderr  io.Writer
-	debugOn bool // serveDebug is serving
+	Config Config
+	Log    *slog.Logger
+	Stdout io.Writer
+	Stderr io.Writer
 
 	DB       *postgres.DB
 	Queue    *workers.Enqueuer
@@ -253,10 +252,9 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // serveDebug serves pprof on HUB_DEBUG_ADDR, when set, until the function
 // it returns is called.
 func (m *Main) serveDebug() (stop func()) {
-	if m.Config.DebugAddr == "" || m.debugOn {
+	if m.Config.DebugAddr == "" {
 		return func() {}
 	}
-	m.debugOn = true
 	// pprof's handlers live on http.DefaultServeMux (net/http/pprof); the
 	// API's mux does not serve them.
 	dbg := &http.Server{Addr: m.Config.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
@@ -266,7 +264,7 @@ func (m *Main) serveDebug() (stop func()) {
 		}
 	}()
 	m.Log.Info("serving pprof", "url", "http://"+m.Config.DebugAddr+"/debug/pprof/")
-	return func() { dbg.Close(); m.debugOn = false }
+	return func() { dbg.Close() }
 }
 
 // serveHTTP serves until ctx is done, then shuts down gracefully: in-flight

@@ -439,10 +439,9 @@ func (b *Bench) currentBuild(ctx context.Context) (*time.Time, error) {
 // statsStale is postgres.StatisticsService.StatisticsStale: the current
 // build misses changes, or there is none (the workers will rebuild).
 func (b *Bench) statsStale(ctx context.Context) bool {
-	var counted *time.Time
 	var stale bool
-	err := b.pool.QueryRow(ctx, postgres.StaleStatisticsSQL).Scan(&counted, &stale)
-	return err == nil && (stale || counted == nil || counted.Year() != time.Now().Year())
+	err := b.pool.QueryRow(ctx, postgres.StaleStatisticsSQL, time.Now().Year()).Scan(&stale)
+	return err == nil && stale
 }
 
 // checkStatsUnchanged notes a rebuild that ran during the load: it took

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -119,7 +120,7 @@ func (b *Bench) runDelta(ctx context.Context) *Delta {
 			if err != nil {
 				return fail(fmt.Errorf("round %d: statistics: %w", r+1, err))
 			}
-			if mapsEqual(got, want) {
+			if maps.Equal(got, want) {
 				seen = time.Now()
 				break
 			}
@@ -142,18 +143,6 @@ func (b *Bench) runDelta(ctx context.Context) *Delta {
 	d.Apply, d.Visible, d.PushToVisible = summarize(apply), summarize(visible), summarize(total)
 	d.Rebuilt = build() != first
 	return d
-}
-
-func mapsEqual(a, b map[string]float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // push posts a feed as the delta source, signed as a platform signs it,
