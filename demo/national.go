@@ -46,6 +46,8 @@ func Scales() []Scale {
 	return []Scale{
 		{Name: "region", Organizations: 100, Projects: 1_000, Volunteers: 10_000, UNPlacements: 20,
 			BatchLines: 20_000, BatchBytes: 16 << 20, Seed: ScaleSeed},
+		{Name: "metro", Organizations: 300, Projects: 10_000, Volunteers: 100_000, UNPlacements: 200,
+			BatchLines: 50_000, BatchBytes: 32 << 20, Seed: ScaleSeed},
 		{Name: "national", Organizations: 1_000, Projects: 100_000, Volunteers: 1_000_000, UNPlacements: 2_000,
 			BatchLines: 100_000, BatchBytes: 48 << 20, Seed: ScaleSeed},
 	}

@@ -39,7 +39,7 @@ func hashBatches(batches []ScaleBatch) string {
 }
 
 func TestScaleNamed(t *testing.T) {
-	for _, name := range []string{"region", "national"} {
+	for _, name := range []string{"region", "metro", "national"} {
 		sc, err := ScaleNamed(name)
 		if err != nil || sc.Name != name {
 			t.Errorf("ScaleNamed(%q) = %+v, %v", name, sc, err)
@@ -50,8 +50,8 @@ func TestScaleNamed(t *testing.T) {
 		}
 	}
 	_, err := ScaleNamed("city")
-	if err == nil || !strings.Contains(err.Error(), `"city"`) || !strings.Contains(err.Error(), "region, national") {
-		t.Errorf("ScaleNamed(city): %v, want an error naming region and national", err)
+	if err == nil || !strings.Contains(err.Error(), `"city"`) || !strings.Contains(err.Error(), "region, metro, national") {
+		t.Errorf("ScaleNamed(city): %v, want an error naming the three scales", err)
 	}
 	region, _ := ScaleNamed("region")
 	national, _ := ScaleNamed("national")

@@ -17,9 +17,9 @@ func TestDemoScaleFlags(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"demo", "--scale", "city"}, []string{`unknown scale "city"`, "region, national"}},
-		{[]string{"demo", "--scale", ""}, []string{`unknown scale ""`, "region, national"}},
-		{[]string{"demo", "--scale", "region", "--volunteers", "50"}, []string{"--scale and --volunteers", "region: 10,000", "national: 1,000,000"}},
+		{[]string{"demo", "--scale", "city"}, []string{`unknown scale "city"`, "region, metro, national"}},
+		{[]string{"demo", "--scale", ""}, []string{`unknown scale ""`, "region, metro, national"}},
+		{[]string{"demo", "--scale", "region", "--volunteers", "50"}, []string{"--scale and --volunteers", "region: 10,000", "metro: 100,000", "national: 1,000,000"}},
 	} {
 		// The flags are checked before anything is opened: no database is needed.
 		out, err := runHub(t, noEnv, c.args...)
