@@ -86,8 +86,12 @@ func streams(year int) map[hub.Measure]stream {
 		// participation whose volunteer has not arrived yet is a person of
 		// its own, named by its source and reference.
 		hub.MeasureVolunteerHours: {multi: multi(hub.DimDirection), order: true,
-			groups: `pa.volunteer_id = ANY($1::bigint[])
-				OR (pa.volunteer_id IS NULL AND (pa.source_id, pa.volunteer_ref) IN (SELECT * FROM unnest($2::bigint[], $3::text[])))`, sql: `
+			// The participations' ids first, each kind by its index: an OR
+			// of the two, or the pairs' subquery, plans as a scan of every
+			// participation.
+			groups: `pa.id = ANY(ARRAY(SELECT x.id FROM participations x WHERE x.volunteer_id = ANY($1::bigint[])
+				UNION ALL SELECT x.id FROM unnest($2::bigint[], $3::text[]) r (source_id, ref)
+					JOIN participations x ON x.volunteer_id IS NULL AND x.source_id = r.source_id AND x.volunteer_ref = r.ref))`, sql: `
 			SELECT coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref), pa.hours::text,
 				pr.region_code, ` + joined("pr.directions") + `, ` + period("coalesce(pa.start_date, pr.start_date)") + `,
 				org.kind, coalesce(gv.gender, 'UNKNOWN'), ` + ageBandSQL("gv.birth_year", year) + `, src.name

@@ -525,7 +525,9 @@ func cellsQuery(buildID int64, r *hub.CellRead) (string, []any) {
 		}
 	}
 	if r.Small {
-		sql += fmt.Sprintf(" AND people BETWEEN 1 AND %d", hub.MaxSuppressedPeople)
+		// small is people BETWEEN 1 AND hub.MaxSuppressedPeople (migration
+		// 00016, TestSmallCellsColumn), which its partial index serves.
+		sql += " AND small"
 	}
 	return sql, args
 }

@@ -276,41 +276,49 @@ type queryer interface {
 func (d *statDelta) groups(ctx context.Context, m hub.Measure, old pgx.Tx) ([]string, error) {
 	v, p, j := d.changed[hub.TypeVolunteer], d.changed[hub.TypeParticipation], d.changed[hub.TypeProject]
 	o, u := d.changed[hub.TypeOrganization], d.changed[hub.TypeUNPlacement]
-	var sql string
+	// The groups are a union of one indexed lookup per kind of change, and
+	// only of the kinds this transaction has: the planner cannot use an
+	// index for an OR of them (a subquery among them turned each into a
+	// scan of every participation).
+	var parts []string
 	var args []any
+	part := func(ids []int64, sql string) {
+		if len(ids) > 0 {
+			args = append(args, ids)
+			parts = append(parts, strings.ReplaceAll(sql, "$n", fmt.Sprintf("$%d::bigint[]", len(args))))
+		}
+	}
+	const person = `coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref)`
 	switch m {
 	case hub.MeasureVolunteers:
 		// A volunteer's organizations give its ORGANIZATION_KIND.
-		sql, args = `SELECT unnest($1::bigint[])::text UNION
-			SELECT vo.volunteer_id::text FROM volunteer_organizations vo WHERE vo.organization_id = ANY($2::bigint[]) AND vo.volunteer_id IS NOT NULL`,
-			[]any{v, o}
+		part(v, `SELECT unnest($n)::text`)
+		part(o, `SELECT vo.volunteer_id::text FROM volunteer_organizations vo WHERE vo.organization_id = ANY($n) AND vo.volunteer_id IS NOT NULL`)
 	case hub.MeasureVolunteerHours:
-		if len(p)+len(v)+len(j)+len(o) == 0 {
-			return nil, nil
-		}
 		// Hours are counted by the project's region, directions and
 		// organization's kind, and the volunteer's gender and age.
-		sql, args = `SELECT DISTINCT coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref) FROM participations pa
-			WHERE pa.id = ANY($1::bigint[]) OR pa.volunteer_id = ANY($2::bigint[]) OR pa.project_id = ANY($3::bigint[])
-				OR pa.project_id IN (SELECT pr.id FROM projects pr WHERE pr.organization_id = ANY($4::bigint[]))`,
-			[]any{p, v, j, o}
+		part(p, `SELECT `+person+` FROM participations pa WHERE pa.id = ANY($n)`)
+		part(v, `SELECT pa.volunteer_id::text FROM participations pa WHERE pa.volunteer_id = ANY($n)`)
+		part(j, `SELECT `+person+` FROM participations pa WHERE pa.project_id = ANY($n)`)
+		part(o, `SELECT `+person+` FROM projects pr JOIN participations pa ON pa.project_id = pr.id WHERE pr.organization_id = ANY($n)`)
 	case hub.MeasureUNPlacements:
-		if len(u)+len(v) == 0 {
-			return nil, nil
-		}
-		sql, args = `SELECT DISTINCT coalesce(u.volunteer_id::text, 'u' || u.id) FROM un_placements u
-			WHERE u.id = ANY($1::bigint[]) OR u.volunteer_id = ANY($2::bigint[])`, []any{u, v}
+		part(u, `SELECT coalesce(u.volunteer_id::text, 'u' || u.id) FROM un_placements u WHERE u.id = ANY($n)`)
+		part(v, `SELECT u.volunteer_id::text FROM un_placements u WHERE u.volunteer_id = ANY($n)`)
 	case hub.MeasureOrganizations:
 		return idStrings(o), nil
 	case hub.MeasureProjects, hub.MeasureBeneficiaries:
 		if len(o) == 0 {
 			return idStrings(j), nil
 		}
-		sql, args = `SELECT unnest($1::bigint[])::text UNION
-			SELECT pr.id::text FROM projects pr WHERE pr.organization_id = ANY($2::bigint[])`, []any{j, o}
+		part(j, `SELECT unnest($n)::text`)
+		part(o, `SELECT pr.id::text FROM projects pr WHERE pr.organization_id = ANY($n)`)
 	default:
 		return nil, fmt.Errorf("no groups for measure %s", m)
 	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	sql := strings.Join(parts, " UNION ")
 	set := map[string]bool{}
 	for _, q := range []queryer{old, d.tx} {
 		rows, _ := q.Query(ctx, sql, args...)
@@ -415,7 +423,11 @@ func writeDelta(ctx context.Context, tx pgx.Tx, build int64, cells []*hub.Cell) 
 			})); err != nil {
 			return false, fmt.Errorf("statistics delta: %w", err)
 		}
-		// A few changed cells are looked up by key, many by one hash join.
+		// A few changed cells are looked up by key, many by one hash join,
+		// which a batch's hundred thousand cells keep in memory.
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+			return false, fmt.Errorf("statistics delta: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `ANALYZE stat_delta`); err != nil {
 			return false, fmt.Errorf("statistics delta: %w", err)
 		}

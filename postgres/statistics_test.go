@@ -545,3 +545,21 @@ func TestStatisticsAnswersAreCachedPerBuild(t *testing.T) {
 		t.Errorf("after a new build: total %v (read cells: %v), want 31 from the new build", *after.Rows[len(after.Rows)-1].Values[0], readsCells(sql))
 	}
 }
+
+// TestSmallCellsColumn checks that stat_cells.small, which the reads of
+// cells that may be suppressed select by, is the range of
+// hub.MaxSuppressedPeople: a migration fixes it, the constant may change.
+func TestSmallCellsColumn(t *testing.T) {
+	t.Parallel()
+	db := testutil.NewDB(t)
+	var expr string
+	if err := db.Pool.QueryRow(context.Background(), `SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+		JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+		WHERE d.adrelid = 'stat_cells'::regclass AND a.attname = 'small'`).Scan(&expr); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("((people >= 1) AND (people <= %d))", hub.MaxSuppressedPeople)
+	if expr != want {
+		t.Fatalf("stat_cells.small is %s; hub.MaxSuppressedPeople wants %s (a migration must change the column)", expr, want)
+	}
+}
