@@ -92,6 +92,14 @@ func (db *DB) Open(ctx context.Context) error {
 		cfg.MaxConns = DefaultMaxConns()
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "birgemiz-hub"
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		// A chunk's upserts, with a subquery per reference, cost more than
+		// jit_above_cost by the planner's count and ran 20–26 ms of JIT
+		// compilation each (auto_explain at metro scale) to save nothing:
+		// the hub's statements are many and short. DATABASE_URL's jit=on
+		// turns it back on.
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
