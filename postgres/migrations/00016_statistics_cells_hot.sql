@@ -1,5 +1,5 @@
 -- +goose Up
--- A batch's statistics move most cells of a build in one UPDATE
+-- A batch's statistics move most cells of a build in one statement
 -- (postgres/statistics_delta.go). With every page full and an index whose
 -- predicate reads people, each moved cell wrote a new row version and a
 -- new entry in both indexes. Room on each page and an index on a stored
@@ -11,6 +11,9 @@ ALTER TABLE stat_cells SET (fillfactor = 50);
 ALTER TABLE stat_cells ADD COLUMN small boolean GENERATED ALWAYS AS (people BETWEEN 1 AND 14) STORED;
 DROP INDEX stat_cells_small_idx;
 CREATE INDEX stat_cells_small_idx ON stat_cells (build_id, measure, dims) WHERE small;
+-- Batches write their cells with one MERGE, which counts no additions and
+-- removals apart: the build keeps the count it was built with.
+COMMENT ON COLUMN stat_builds.cells IS 'cells when the build was counted (deltas do not recount it)';
 
 -- +goose Down
 DROP INDEX stat_cells_small_idx;
