@@ -32,6 +32,37 @@ type Scale struct {
 	BatchLines int
 	BatchBytes int
 	Seed       int64
+	// Revision is which nightly snapshot of the scale this is: 0, the
+	// first. Each later one lists every record again and changes about 1%
+	// of the volunteers (a skill), participations (an hour) and projects
+	// (beneficiaries) over the one before, with an updated_at a day later
+	// per revision (RevisionTime); the rest are listed as they were.
+	// Loading revisions 1, 2 … after the first is the nightly re-push of a
+	// catalogue that changes a little.
+	Revision int
+}
+
+// RevisionTime is the updated_at of the records revision r changed.
+func RevisionTime(r int) string {
+	t, _ := time.Parse(time.RFC3339, UpdatedAt)
+	return t.AddDate(0, 0, r).Format(time.RFC3339)
+}
+
+// revisions returns how many of revisions 1 … Revision changed record num
+// of kind, and the updated_at of the last that did (UpdatedAt when none
+// did): each changes a record with probability 1/100, independently.
+func (g *ScaleGenerator) revisions(kind uint64, num int) (int, string) {
+	n, last := 0, 0
+	h := splitmix(splitmix(uint64(g.sc.Seed)^kind<<56) ^ uint64(num))
+	for r := 1; r <= g.sc.Revision; r++ {
+		if splitmix(h^uint64(r))%100 == 0 {
+			n, last = n+1, r
+		}
+	}
+	if n == 0 {
+		return 0, UpdatedAt
+	}
+	return n, RevisionTime(last)
 }
 
 // ParticipationsPerVolunteer is the mean number of participations of a
@@ -326,6 +357,7 @@ const (
 	kindVolunteer
 	kindProject
 	kindPlacement
+	kindParticipation // only for revisions: a participation is its volunteer's
 )
 
 // quotas splits n over weights by largest remainder, giving each at least
@@ -639,9 +671,9 @@ type batcher struct {
 	at, lead, per int
 }
 
-func (b *batcher) put(typ hub.RecordType, id string, data any) {
+func (b *batcher) put(typ hub.RecordType, id, updatedAt string, data any) {
 	// Every value is a plain struct of strings, numbers and slices: it cannot fail to encode.
-	if err := b.enc.Encode(feedLine{Type: string(typ), ID: id, Op: string(hub.OpUpsert), UpdatedAt: UpdatedAt, Data: data}); err != nil {
+	if err := b.enc.Encode(feedLine{Type: string(typ), ID: id, Op: string(hub.OpUpsert), UpdatedAt: updatedAt, Data: data}); err != nil {
 		panic("demo: " + err.Error())
 	}
 	b.lines++
@@ -705,11 +737,11 @@ func (g *ScaleGenerator) Generate(emit func(ScaleBatch) error) error {
 	b.start(PhaseOrganizations, "organizations", n, n, 600*n, 0)
 	for i := range g.orgs {
 		b.next(1)
-		b.put(hub.TypeOrganization, g.orgID(i), g.orgData(i))
+		b.put(hub.TypeOrganization, g.orgID(i), UpdatedAt, g.orgData(i))
 	}
 	for i := range g.specs {
 		b.next(1)
-		b.put(hub.TypeIndicator, g.specs[i].id, &g.specs[i].data)
+		b.put(hub.TypeIndicator, g.specs[i].id, UpdatedAt, &g.specs[i].data)
 	}
 
 	// Sizes per line measured on the generated feeds.
@@ -717,7 +749,12 @@ func (g *ScaleGenerator) Generate(emit func(ScaleBatch) error) error {
 	b.start(PhaseProjects, "projects", len(g.projects), len(g.projects), 2400*len(g.projects), leadLines(before))
 	for i := range g.projects {
 		b.next(1)
-		b.put(hub.TypeProject, g.projectID(i), g.projectData(i))
+		d := g.projectData(i)
+		n, at := g.revisions(kindProject, i+1)
+		if n > 0 {
+			d.Beneficiaries = ptr(10*n + deref(d.Beneficiaries))
+		}
+		b.put(hub.TypeProject, g.projectID(i), at, d)
 		if b.err != nil {
 			return b.err
 		}
@@ -729,9 +766,21 @@ func (g *ScaleGenerator) Generate(emit func(ScaleBatch) error) error {
 	for num := 1; num <= g.sc.Volunteers; num++ {
 		v := g.volunteer(num)
 		b.next(1 + len(v.parts))
-		b.put(hub.TypeVolunteer, g.volunteerID(num), &v.data)
+		n, at := g.revisions(kindVolunteer, num)
+		if n%2 == 1 {
+			// A skill learned, or, the next time, no longer listed.
+			skill := natSkills[num%len(natSkills)]
+			if i := slices.Index(v.data.Skills, skill); i >= 0 {
+				v.data.Skills = slices.Delete(slices.Clone(v.data.Skills), i, i+1)
+			} else {
+				v.data.Skills = append(slices.Clone(v.data.Skills), skill)
+			}
+		}
+		b.put(hub.TypeVolunteer, g.volunteerID(num), at, &v.data)
 		for k := range v.partBuf {
-			b.put(hub.TypeParticipation, fmt.Sprintf("%spa-%0*d-%d", g.prefix, width(g.sc.Volunteers), num, k+1), &v.partBuf[k])
+			n, at := g.revisions(kindParticipation, num<<4|k)
+			v.partBuf[k].Hours += float64(n)
+			b.put(hub.TypeParticipation, fmt.Sprintf("%spa-%0*d-%d", g.prefix, width(g.sc.Volunteers), num, k+1), at, &v.partBuf[k])
 		}
 		if b.err != nil {
 			return b.err
@@ -741,7 +790,7 @@ func (g *ScaleGenerator) Generate(emit func(ScaleBatch) error) error {
 	b.start(PhasePlacements, "un-placements", g.sc.UNPlacements, g.sc.UNPlacements, 600*g.sc.UNPlacements, 0)
 	for i := range g.sc.UNPlacements {
 		b.next(1)
-		b.put(hub.TypeUNPlacement, fmt.Sprintf("%sun-%0*d", g.prefix, width(g.sc.UNPlacements), i+1), g.placement(i))
+		b.put(hub.TypeUNPlacement, fmt.Sprintf("%sun-%0*d", g.prefix, width(g.sc.UNPlacements), i+1), UpdatedAt, g.placement(i))
 	}
 	b.flush()
 	return b.err

@@ -352,3 +352,70 @@ func BenchmarkScaleRegion(b *testing.B) {
 		}
 	}
 }
+
+// TestScaleRevisions checks the nightly snapshots after the first: each
+// lists every record of the one before, in the same order, and changes
+// about 1% of the volunteers, participations and projects, with a later
+// updated_at and other content; every other line is the same bytes.
+func TestScaleRevisions(t *testing.T) {
+	t.Parallel()
+	sc, err := ScaleNamed("region")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := func(rev int) [][]byte {
+		sc := sc
+		sc.Revision = rev
+		var out [][]byte
+		for _, b := range generateScale(t, sc) {
+			out = append(out, bytes.Split(bytes.TrimSuffix(b.Body, []byte("\n")), []byte("\n"))...)
+		}
+		return out
+	}
+	type line struct {
+		Type, ID  string
+		UpdatedAt string `json:"updated_at"`
+		Data      json.RawMessage
+	}
+	prev := lines(0)
+	for rev := 1; rev <= 2; rev++ {
+		cur := lines(rev)
+		if len(cur) != len(prev) {
+			t.Fatalf("revision %d has %d lines, the one before %d", rev, len(cur), len(prev))
+		}
+		changed := map[string]int{}
+		for i := range cur {
+			if bytes.Equal(cur[i], prev[i]) {
+				continue
+			}
+			var a, b line
+			if err := json.Unmarshal(prev[i], &a); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(cur[i], &b); err != nil {
+				t.Fatal(err)
+			}
+			if a.Type != b.Type || a.ID != b.ID {
+				t.Fatalf("revision %d line %d is %s %s, the one before %s %s", rev, i+1, b.Type, b.ID, a.Type, a.ID)
+			}
+			if b.UpdatedAt != RevisionTime(rev) || bytes.Equal(a.Data, b.Data) {
+				t.Fatalf("revision %d changed %s %s: updated_at %s (want %s), data changed: %v",
+					rev, b.Type, b.ID, b.UpdatedAt, RevisionTime(rev), !bytes.Equal(a.Data, b.Data))
+			}
+			changed[b.Type]++
+		}
+		counts := NewScaleGenerator(sc).Counts()
+		for _, typ := range []hub.RecordType{hub.TypeVolunteer, hub.TypeParticipation, hub.TypeProject} {
+			share := float64(changed[string(typ)]) / float64(counts[typ])
+			if share < 0.005 || share > 0.015 {
+				t.Errorf("revision %d changed %d of %d %s records (%.2f%%), want about 1%%", rev, changed[string(typ)], counts[typ], typ, 100*share)
+			}
+		}
+		for typ, n := range changed {
+			if typ != string(hub.TypeVolunteer) && typ != string(hub.TypeParticipation) && typ != string(hub.TypeProject) {
+				t.Errorf("revision %d changed %d %s records; only volunteers, participations and projects change", rev, n, typ)
+			}
+		}
+		prev = cur
+	}
+}

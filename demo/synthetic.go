@@ -568,3 +568,12 @@ func minTime(a, b time.Time) time.Time {
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func ptr[T any](v T) *T { return &v }
+
+// deref is *p, or the zero value for nil.
+func deref[T any](p *T) T {
+	var v T
+	if p != nil {
+		v = *p
+	}
+	return v
+}

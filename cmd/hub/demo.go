@@ -28,6 +28,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	loadOnly := fs.Bool("load-only", false, "load the demo data and exit instead of serving it")
 	volunteers := fs.Int("volunteers", DefaultDemoVolunteers, "synthetic volunteers to generate")
 	scaleName := fs.String("scale", "", "load a larger synthetic dataset instead of the small one: "+demo.ScaleNames())
+	revision := fs.Int("revision", 0, "with --scale: the nightly snapshot to load, 0 the first; each later one changes about 1% of the records")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,7 +47,13 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("--scale: %w", err)
 		}
+		if *revision < 0 || *revision > 365 {
+			return fmt.Errorf("--revision %d: a snapshot's revision is from 0 (the first) to 365", *revision)
+		}
+		sc.Revision = *revision
 		scale = &sc
+	} else if set["revision"] {
+		return errors.New("--revision is a revision of a --scale dataset: give --scale too")
 	}
 	start := time.Now()
 	if err := m.open(ctx); err != nil {
@@ -136,6 +143,14 @@ func scaleSizes() string {
 	return strings.Join(s, "; ")
 }
 
+// revisionNote names a revision after the first, for the load's first line.
+func revisionNote(r int) string {
+	if r == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", revision %d: about 1%% of volunteers, participations and projects changed over revision %d", r, r-1)
+}
+
 // scaleWindow is how many batches of a scaled load may be stored and not
 // yet applied: the workers always have the next batch while the generator
 // makes the one after, and the database does not fill with waiting bodies.
@@ -153,10 +168,10 @@ func (m *Main) loadScale(ctx context.Context, sc demo.Scale, start time.Time) er
 	gen := demo.NewScaleGenerator(sc)
 	c := gen.Counts()
 	fmt.Fprintf(m.Stdout, "%s scale: %s organizations, %s projects, %s volunteers, %s participations, %s UN placements, %s indicators "+
-		"(%s records, source %s), planned in %s\n",
+		"(%s records, source %s%s), planned in %s\n",
 		sc.Name, thousands(c[hub.TypeOrganization]), thousands(c[hub.TypeProject]), thousands(c[hub.TypeVolunteer]),
 		thousands(c[hub.TypeParticipation]), thousands(c[hub.TypeUNPlacement]), thousands(c[hub.TypeIndicator]),
-		thousands(gen.Total()), sc.Source().Name, time.Since(planStart).Round(time.Millisecond))
+		thousands(gen.Total()), sc.Source().Name, revisionNote(sc.Revision), time.Since(planStart).Round(time.Millisecond))
 	t := &scaleTracker{m: m, start: time.Now(), phase: map[string]int{}}
 	articles := demo.ArticleFeeds()
 	t.total = gen.Total()

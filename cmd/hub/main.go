@@ -23,7 +23,8 @@ Usage:
   hub worker                    run the feed workers alone (scale-out)
   hub migrate                   create the database if needed and migrate it
   hub demo [--load-only]        load the bundled demo data through the feed pipeline,
-                                then serve it
+                                then serve it; --scale region|metro|national [--revision N]
+                                loads a synthetic dataset instead (N: its Nth nightly snapshot)
   hub ingest FILE --source NAME submit a local NDJSON feed as a batch and follow it
   hub sources add NAME --kind KIND [--region KZ-xx] [--description TEXT]
   hub sources add NAME --kind KIND --pull-url URL [--format F --schedule S --mode M --grace D]
