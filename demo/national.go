@@ -80,7 +80,7 @@ func Scales() []Scale {
 		{Name: "metro", Organizations: 300, Projects: 10_000, Volunteers: 100_000, UNPlacements: 200,
 			BatchLines: 50_000, BatchBytes: 32 << 20, Seed: ScaleSeed},
 		{Name: "national", Organizations: 1_000, Projects: 100_000, Volunteers: 1_000_000, UNPlacements: 2_000,
-			BatchLines: 100_000, BatchBytes: 48 << 20, Seed: ScaleSeed},
+			BatchLines: 50_000, BatchBytes: 32 << 20, Seed: ScaleSeed},
 	}
 }
 
@@ -730,6 +730,10 @@ func leadLines(before int) int { return before/8 + 500 }
 // returned.
 func (g *ScaleGenerator) Generate(emit func(ScaleBatch) error) error {
 	b := &batcher{g: g, emit: emit}
+	// One buffer of a batch's size for the whole feed (lines average under
+	// 300 bytes): grown by doubling, it would hold up to twice a batch, and
+	// both the old and the new slice while it copies.
+	b.buf.Grow(min(g.sc.BatchBytes, 400*g.sc.BatchLines) + 1<<20)
 	b.enc = json.NewEncoder(&b.buf)
 	b.enc.SetEscapeHTML(false)
 

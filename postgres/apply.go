@@ -213,6 +213,10 @@ type recordTable struct {
 
 type stageCol struct{ name, sqlType string }
 
+// stage is the temporary table the type's records are staged in: one per
+// type, since their columns differ (apply).
+func (t *recordTable) stage() string { return "stage_" + string(t.typ) }
+
 // refCol is a column holding the id of another record, resolved from the
 // source's external id in the staged column ref through provenance. Only a
 // record whose row exists resolves (a tombstone's id does not).
@@ -264,9 +268,17 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 		defs = append(defs, c.name+" "+c.sqlType)
 		names = append(names, c.name)
 	}
-	if _, err := a.tx.Exec(ctx, `DROP TABLE IF EXISTS stage, outcome;
-		CREATE TEMP TABLE stage (`+strings.Join(defs, ", ")+`) ON COMMIT DROP;
-		CREATE TEMP TABLE outcome (ext_id text PRIMARY KEY, record_id bigint, result text) ON COMMIT DROP`); err != nil {
+	// The staging tables live as long as the connection and are emptied
+	// at commit: a temporary table made and dropped per chunk left about
+	// 150 dead catalog rows behind each time (pg_attribute, pg_class,
+	// pg_depend …; 390,000 in pg_attribute after a national load), which
+	// slowed every later chunk's statements where autovacuum is off or
+	// behind. A chunk stages each type once; outcome serves its types in
+	// turn.
+	stage := t.stage()
+	if _, err := a.tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS `+stage+` (`+strings.Join(defs, ", ")+`) ON COMMIT DELETE ROWS;
+		CREATE TEMP TABLE IF NOT EXISTS outcome (ext_id text PRIMARY KEY, record_id bigint, result text) ON COMMIT DELETE ROWS;
+		DELETE FROM outcome`); err != nil {
 		return counts, fmt.Errorf("stage: %w", err)
 	}
 	empty := make([]any, len(t.cols)+len(t.staged))
@@ -278,12 +290,12 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 		}
 		rows[i] = append([]any{r.ExternalID, r.UpdatedAt, r.Hash, r.Op == hub.OpDelete}, vals...)
 	}
-	if _, err := a.tx.CopyFrom(ctx, pgx.Identifier{"stage"}, names, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := a.tx.CopyFrom(ctx, pgx.Identifier{stage}, names, pgx.CopyFromRows(rows)); err != nil {
 		return counts, fmt.Errorf("copy: %w", err)
 	}
 	// Temporary tables have no statistics; without them the planner joins
 	// the chunk's rows by nested loops, quadratic in the chunk size.
-	if _, err := a.tx.Exec(ctx, `ANALYZE stage`); err != nil {
+	if _, err := a.tx.Exec(ctx, `ANALYZE `+stage); err != nil {
 		return counts, fmt.Errorf("analyze stage: %w", err)
 	}
 
@@ -297,13 +309,13 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 			-- a join (which may read all of the source's provenance), and
 			-- = ANY(ARRAY(…)) is, with provenance not analyzed yet, a filter
 			-- over the source's rows that costs chunk × rows comparisons.
-			FROM stage st CROSS JOIN LATERAL (
+			FROM `+stage+` st CROSS JOIN LATERAL (
 				SELECT * FROM provenance p WHERE p.record_type = $1 AND p.source_id = $2 AND p.external_id = st.ext_id LIMIT 1) p
 		), up AS (
 			INSERT INTO provenance AS p (record_type, source_id, external_id, record_id, source_updated_at, content_hash, first_seen, last_seen, deleted_at)
 			SELECT $1, $2, s.ext_id, coalesce(prev.record_id, `+matchExpr(t)+`, nextval($3::regclass)), s.updated_at, s.hash, $4, $4,
 				CASE WHEN s.deleted THEN $4::timestamptz END
-			FROM stage s LEFT JOIN prev ON prev.external_id = s.ext_id
+			FROM `+stage+` s LEFT JOIN prev ON prev.external_id = s.ext_id
 			ON CONFLICT (record_type, source_id, external_id) DO UPDATE SET
 				last_seen = EXCLUDED.last_seen,
 				source_updated_at = greatest(p.source_updated_at, EXCLUDED.source_updated_at),
@@ -323,7 +335,7 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 			WHEN prev.deleted_at IS NOT NULL THEN 'created'
 			WHEN s.hash = prev.content_hash THEN 'unchanged'
 			ELSE 'updated' END
-		FROM up JOIN stage s ON s.ext_id = up.external_id LEFT JOIN prev ON prev.external_id = up.external_id`,
+		FROM up JOIN `+stage+` s ON s.ext_id = up.external_id LEFT JOIN prev ON prev.external_id = up.external_id`,
 		string(t.typ), a.sourceID, t.seq, a.now); err != nil {
 		return counts, fmt.Errorf("provenance: %w", err)
 	}
@@ -350,10 +362,10 @@ func (a *applier) apply(ctx context.Context, t *recordTable, recs []*hub.FeedRec
 	if _, err := a.tx.Exec(ctx, fmt.Sprintf(`
 		INSERT INTO %[1]s (id, source_id, created_at, updated_at, deleted_at, %[2]s)
 		SELECT o.record_id, $2, $1, $1, NULL, %[3]s
-		FROM outcome o JOIN stage s ON s.ext_id = o.ext_id
+		FROM outcome o JOIN %[5]s s ON s.ext_id = o.ext_id
 		WHERE o.result IN ('created', 'updated')
 		ON CONFLICT (id) DO UPDATE SET source_id = EXCLUDED.source_id, updated_at = EXCLUDED.updated_at, deleted_at = NULL, %[4]s`,
-		t.table, strings.Join(colNames, ", "), strings.Join(selects, ", "), strings.Join(sets, ", ")),
+		t.table, strings.Join(colNames, ", "), strings.Join(selects, ", "), strings.Join(sets, ", "), stage),
 		a.now, a.sourceID); err != nil {
 		return counts, fmt.Errorf("write %s: %w", t.table, err)
 	}

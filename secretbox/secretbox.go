@@ -118,6 +118,18 @@ var ErrOpen = errors.New("secretbox: cannot open: unknown key or tampered data")
 
 // Open decrypts what any key of the ring sealed.
 func (k *Keyring) Open(sealed, aad []byte) ([]byte, error) {
+	return k.open(sealed, aad, false)
+}
+
+// OpenInPlace is Open decrypting into sealed's own storage, for large
+// ciphertexts (a batch's body) read only to be opened: no second buffer
+// of their size. sealed is overwritten; the plaintext returned is part of
+// it.
+func (k *Keyring) OpenInPlace(sealed, aad []byte) ([]byte, error) {
+	return k.open(sealed, aad, true)
+}
+
+func (k *Keyring) open(sealed, aad []byte, inPlace bool) ([]byte, error) {
 	if len(sealed) < 1 {
 		return nil, ErrOpen
 	}
@@ -133,7 +145,12 @@ func (k *Keyring) Open(sealed, aad []byte) ([]byte, error) {
 	if len(rest) < gcm.NonceSize() {
 		return nil, ErrOpen
 	}
-	pt, err := gcm.Open(nil, rest[:gcm.NonceSize()], rest[gcm.NonceSize():], aad)
+	ct := rest[gcm.NonceSize():]
+	var dst []byte
+	if inPlace {
+		dst = ct[:0]
+	}
+	pt, err := gcm.Open(dst, rest[:gcm.NonceSize()], ct, aad)
 	if err != nil {
 		return nil, ErrOpen
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,5 +112,27 @@ func TestWithMatchKey(t *testing.T) {
 	}
 	if pinned.Primary() != "b" || !pinned.Has("b") || pinned.Has("a") {
 		t.Fatal("WithMatchKey changed the sealing keys")
+	}
+}
+
+func TestOpenInPlace(t *testing.T) {
+	t.Parallel()
+	k, err := secretbox.Parse("k1:" + key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(strings.Repeat(`{"type":"volunteer"}`+"\n", 1000))
+	sealed := k.Seal(body, []byte("batch:1"))
+	got, err := k.OpenInPlace(slices.Clone(sealed), []byte("batch:1"))
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("OpenInPlace: %v, %d bytes (want %d)", err, len(got), len(body))
+	}
+	tampered := slices.Clone(sealed)
+	tampered[len(tampered)-1] ^= 1
+	if _, err := k.OpenInPlace(tampered, []byte("batch:1")); !errors.Is(err, secretbox.ErrOpen) {
+		t.Fatalf("tampered body opened in place: %v", err)
+	}
+	if _, err := k.OpenInPlace(slices.Clone(sealed), []byte("batch:2")); !errors.Is(err, secretbox.ErrOpen) {
+		t.Fatalf("body opened in place with another batch's aad: %v", err)
 	}
 }

@@ -133,4 +133,32 @@ func TestDemoScaleRegionLoads(t *testing.T) {
 	if len(versions) != searchable {
 		t.Errorf("%d documents in the search index, %d searchable records", len(versions), searchable)
 	}
+
+	// The next night's snapshot: about 1% of the records changed, the rest
+	// unchanged, and the statistics moved by exactly the change.
+	var before time.Time
+	if err := db.QueryRow(ctx, `SELECT max(received_at) FROM batches`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := m.runDemo(ctx, []string{"--scale", "region", "--revision", "1", "--load-only"}); err != nil {
+		t.Fatalf("demo --scale region --revision 1: %v\n%s", err, out.String())
+	}
+	var created, updated, unchanged, total int
+	if err := db.QueryRow(ctx, `SELECT sum(created), sum(updated), sum(unchanged), sum(stale) + sum(failed) + sum(deleted), sum(lines)
+		FROM batches WHERE received_at > $1`, before).Scan(&created, &updated, &unchanged, &stale, &total); err != nil {
+		t.Fatal(err)
+	}
+	changing := want[hub.TypeVolunteer] + want[hub.TypeParticipation] + want[hub.TypeProject]
+	if created != 0 || stale != 0 || updated+unchanged != total || updated < changing/200 || updated > changing*3/200 {
+		t.Errorf("revision 1 of %d records: %d created, %d updated, %d unchanged, %d stale, failed or deleted; want about %d updated, the rest unchanged",
+			total, created, updated, unchanged, stale, changing/100)
+	}
+	check, err := m.Services.Statistics.CheckStatistics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if check.Stale || check.Drift() != 0 {
+		t.Errorf("after revision 1 the statistics differ from a fresh count: stale %v, %d cells differ: %+v", check.Stale, check.Drift(), check.Measures)
+	}
 }
