@@ -140,11 +140,11 @@ func writeVolunteerSides(ctx context.Context, a *applier, t *recordTable, recs [
 		{`INSERT INTO volunteer_organizations (volunteer_id, source_id, organization_ref, organization_id)
 			SELECT o.record_id, $1, ref.ext_id, (SELECT pv.record_id FROM provenance pv JOIN organizations r ON r.id = pv.record_id
 				WHERE pv.record_type = 'organization' AND pv.source_id = $1 AND pv.external_id = ref.ext_id)
-			FROM outcome o JOIN `+t.stage()+` s ON s.ext_id = o.ext_id, unnest(s.organization_refs) AS ref(ext_id)
+			FROM outcome o JOIN ` + t.stage() + ` s ON s.ext_id = o.ext_id, unnest(s.organization_refs) AS ref(ext_id)
 			WHERE o.result IN ('created', 'updated')
 			ON CONFLICT DO NOTHING`, []any{a.sourceID}},
 		{`INSERT INTO volunteer_identities (kind, hash, volunteer_id)
-			SELECT k.kind, k.hash, o.record_id FROM outcome o JOIN `+t.stage()+` s ON s.ext_id = o.ext_id,
+			SELECT k.kind, k.hash, o.record_id FROM outcome o JOIN ` + t.stage() + ` s ON s.ext_id = o.ext_id,
 				LATERAL (VALUES ('iin', s.iin_hash), ('phone', s.phone_hash)) AS k(kind, hash)
 			WHERE o.result IN ('created', 'updated') AND k.hash IS NOT NULL
 			ON CONFLICT DO NOTHING`, nil},
