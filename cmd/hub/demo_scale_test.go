@@ -20,6 +20,8 @@ func TestDemoScaleFlags(t *testing.T) {
 		{[]string{"demo", "--scale", "city"}, []string{`unknown scale "city"`, "region, metro, national"}},
 		{[]string{"demo", "--scale", ""}, []string{`unknown scale ""`, "region, metro, national"}},
 		{[]string{"demo", "--scale", "region", "--volunteers", "50"}, []string{"--scale and --volunteers", "region: 10,000", "metro: 100,000", "national: 1,000,000"}},
+		{[]string{"demo", "--revision", "1"}, []string{"--revision", "give --scale too"}},
+		{[]string{"demo", "--scale", "region", "--revision", "-1"}, []string{"--revision -1", "from 0"}},
 	} {
 		// The flags are checked before anything is opened: no database is needed.
 		out, err := runHub(t, noEnv, c.args...)
