@@ -200,6 +200,9 @@ func (m *Main) indexer() *workers.Indexer {
 // startWorkers starts the asynq workers in this process. With an open
 // search engine they also own its index and consume the search queue.
 func (m *Main) startWorkers() error {
+	if m.Workers != nil {
+		return nil // started already: a second server would outlive Close
+	}
 	deps := workers.Deps{Batches: m.Services.Batches, Sources: m.Services.Sources, Log: m.Log, Now: m.DB.Now, Statistics: m.Services.Statistics,
 		Upkeep: m.upkeep}
 	if m.Search != nil {
