@@ -141,20 +141,17 @@ func (s *BatchService) BatchBody(ctx context.Context, id string) ([]byte, error)
 	} else if err != nil {
 		return nil, err
 	}
-	return openBatchBody(s.db.Keys, u, sealed, true)
+	return openBatchBody(s.db.Keys, u, sealed)
 }
 
-// openBatchBody opens a body CreateBatch sealed; inPlace decrypts into
-// sealed itself (a body of tens of megabytes read only to be opened).
-func openBatchBody(keys *secretbox.Keyring, id uuid.UUID, sealed []byte, inPlace bool) ([]byte, error) {
+// openBatchBody opens a body CreateBatch sealed, decrypting into sealed
+// itself: a body of tens of megabytes is read only to be opened, and every
+// caller scans it into a slice of its own.
+func openBatchBody(keys *secretbox.Keyring, id uuid.UUID, sealed []byte) ([]byte, error) {
 	if keys == nil {
 		return nil, errNoKeys
 	}
-	open := keys.Open
-	if inPlace {
-		open = keys.OpenInPlace
-	}
-	body, err := open(sealed, batchBodyAAD(id))
+	body, err := keys.OpenInPlace(sealed, batchBodyAAD(id))
 	if err != nil {
 		return nil, fmt.Errorf("batch %s body (sealed with key %q): %w (was a key removed from HUB_SECRET_KEYS before `hub personal rekey`?)",
 			id, secretbox.KeyID(sealed), err)

@@ -295,7 +295,7 @@ func (s *PersonalService) RekeyPersonal(ctx context.Context, progress func(Resea
 				return err
 			}
 			found, lastBody = true, id
-			body, err := openBatchBody(keys, id, old, true)
+			body, err := openBatchBody(keys, id, old)
 			if err != nil {
 				return err
 			}

@@ -246,7 +246,7 @@ func (db *DB) sealPersonalDown(ctx context.Context, tx *sql.Tx) error {
 	}
 	var openErr error
 	if err := copyBodies(ctx, tx, "batch_bodies_open (batch_id, body)", func(id uuid.UUID, sealed []byte) []any {
-		body, err := openBatchBody(db.Keys, id, sealed, false)
+		body, err := openBatchBody(db.Keys, id, sealed)
 		if err != nil {
 			openErr = err
 			return nil
