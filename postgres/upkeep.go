@@ -24,12 +24,12 @@ import (
 // index-only scans. SKIP_LOCKED leaves a table that autovacuum (or another
 // worker) is already on.
 
-// stat_cells is the exception: every batch moves about half of its cells
-// (metro scale: 130,000 of 256,000), so the rule vacuumed and analyzed it
-// after every batch (0.4–0.8 s each, 6–7 s of a metro load). Its pages
-// keep room for the cells' new versions (fillfactor 50), which PostgreSQL
-// writes in the same page and prunes as it goes; the planner reads cells
-// by key only. So it is due when twice its cells changed.
+// A table's own autovacuum settings (the reloptions
+// autovacuum_{vacuum,analyze}_{threshold,scale_factor}) replace the
+// defaults, for the workers as for autovacuum: stat_cells sets scale
+// factors of 2 (migration 00018), since every batch moves about half of
+// its cells and the rule vacuumed it after every batch (0.4–0.8 s each,
+// 6–7 s of a metro load) though its updates stay in their pages.
 //
 // upkeepTables are the tables a feed changes.
 var upkeepTables = []string{
@@ -56,13 +56,17 @@ func (db *DB) Upkeep(ctx context.Context) ([]TableUpkeep, error) {
 	}
 	rows, err := db.Pool.Query(ctx, `
 		SELECT s.relname,
-			s.n_ins_since_vacuum + s.n_dead_tup > 1000 + f.vacuum * greatest(c.reltuples, 0) AS vacuum
+			s.n_ins_since_vacuum + s.n_dead_tup > f.vacuum_base + f.vacuum * greatest(c.reltuples, 0) AS vacuum
 		FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-			CROSS JOIN LATERAL (SELECT CASE WHEN s.relname = 'stat_cells' THEN 2.0 ELSE 0.1 END AS analyze,
-				CASE WHEN s.relname = 'stat_cells' THEN 2.0 ELSE 0.2 END AS vacuum) f
+			CROSS JOIN LATERAL (SELECT
+				coalesce(max(o.option_value) FILTER (WHERE o.option_name = 'autovacuum_vacuum_threshold'), '1000')::float8 AS vacuum_base,
+				coalesce(max(o.option_value) FILTER (WHERE o.option_name = 'autovacuum_vacuum_scale_factor'), '0.2')::float8 AS vacuum,
+				coalesce(max(o.option_value) FILTER (WHERE o.option_name = 'autovacuum_analyze_threshold'), '50')::float8 AS analyze_base,
+				coalesce(max(o.option_value) FILTER (WHERE o.option_name = 'autovacuum_analyze_scale_factor'), '0.1')::float8 AS analyze
+				FROM pg_options_to_table(c.reloptions) o) f
 		WHERE s.schemaname = current_schema() AND s.relname = ANY($1)
-			AND (s.n_mod_since_analyze > 50 + f.analyze * greatest(c.reltuples, 0)
-				OR s.n_ins_since_vacuum + s.n_dead_tup > 1000 + f.vacuum * greatest(c.reltuples, 0))
+			AND (s.n_mod_since_analyze > f.analyze_base + f.analyze * greatest(c.reltuples, 0)
+				OR s.n_ins_since_vacuum + s.n_dead_tup > f.vacuum_base + f.vacuum * greatest(c.reltuples, 0))
 		ORDER BY 1`, upkeepTables)
 	if err != nil {
 		return nil, fmt.Errorf("upkeep: read table statistics: %w", err)
