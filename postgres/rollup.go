@@ -50,6 +50,10 @@ func (st stream) query(cond string) string {
 
 const sep = "\x1f"
 
+// participationPerson is the person a participation (pa) counts for: its
+// volunteer, or, before the volunteer arrives, its source and reference.
+const participationPerson = `coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref)`
+
 func joined(array string) string { return "array_to_string(" + array + ", E'\\x1f')" }
 
 func sourcesOf(recordType, idExpr string) string {
@@ -92,7 +96,7 @@ func streams(year int) map[hub.Measure]stream {
 			groups: `pa.id = ANY(ARRAY(SELECT x.id FROM participations x WHERE x.volunteer_id = ANY($1::bigint[])
 				UNION ALL SELECT x.id FROM unnest($2::bigint[], $3::text[]) r (source_id, ref)
 					JOIN participations x ON x.volunteer_id IS NULL AND x.source_id = r.source_id AND x.volunteer_ref = r.ref))`, sql: `
-			SELECT coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref), pa.hours::text,
+			SELECT ` + participationPerson + `, pa.hours::text,
 				pr.region_code, ` + joined("pr.directions") + `, ` + period("coalesce(pa.start_date, pr.start_date)") + `,
 				org.kind, coalesce(gv.gender, 'UNKNOWN'), ` + ageBandSQL("gv.birth_year", year) + `, src.name
 			FROM participations pa

@@ -103,7 +103,7 @@ func facts(year int) map[hub.Measure]fact {
 		hub.MeasureVolunteerHours: {
 			from:  "participations pa JOIN projects pr ON pr.id = pa.project_id AND pr.deleted_at IS NULL",
 			where: "pa.deleted_at IS NULL AND pa.hours > 0",
-			value: "sum(pa.hours)", people: "count(DISTINCT coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref))",
+			value: "sum(pa.hours)", people: "count(DISTINCT " + participationPerson + ")",
 			dims: map[hub.Dimension]dimSQL{
 				hub.DimRegion:           {expr: "pr.region_code"},
 				hub.DimDirection:        {join: "CROSS JOIN LATERAL unnest(pr.directions) dir(code)", expr: "dir.code"},

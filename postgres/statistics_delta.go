@@ -288,7 +288,6 @@ func (d *statDelta) groups(ctx context.Context, m hub.Measure, old pgx.Tx) ([]st
 			parts = append(parts, strings.ReplaceAll(sql, "$n", fmt.Sprintf("$%d::bigint[]", len(args))))
 		}
 	}
-	const person = `coalesce(pa.volunteer_id::text, pa.source_id || '/' || pa.volunteer_ref)`
 	switch m {
 	case hub.MeasureVolunteers:
 		// A volunteer's organizations give its ORGANIZATION_KIND.
@@ -297,10 +296,10 @@ func (d *statDelta) groups(ctx context.Context, m hub.Measure, old pgx.Tx) ([]st
 	case hub.MeasureVolunteerHours:
 		// Hours are counted by the project's region, directions and
 		// organization's kind, and the volunteer's gender and age.
-		part(p, `SELECT `+person+` FROM participations pa WHERE pa.id = ANY($n)`)
+		part(p, `SELECT `+participationPerson+` FROM participations pa WHERE pa.id = ANY($n)`)
 		part(v, `SELECT pa.volunteer_id::text FROM participations pa WHERE pa.volunteer_id = ANY($n)`)
-		part(j, `SELECT `+person+` FROM participations pa WHERE pa.project_id = ANY($n)`)
-		part(o, `SELECT `+person+` FROM projects pr JOIN participations pa ON pa.project_id = pr.id WHERE pr.organization_id = ANY($n)`)
+		part(j, `SELECT `+participationPerson+` FROM participations pa WHERE pa.project_id = ANY($n)`)
+		part(o, `SELECT `+participationPerson+` FROM projects pr JOIN participations pa ON pa.project_id = pr.id WHERE pr.organization_id = ANY($n)`)
 	case hub.MeasureUNPlacements:
 		part(u, `SELECT coalesce(u.volunteer_id::text, 'u' || u.id) FROM un_placements u WHERE u.id = ANY($n)`)
 		part(v, `SELECT u.volunteer_id::text FROM un_placements u WHERE u.volunteer_id = ANY($n)`)
