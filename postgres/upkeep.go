@@ -17,7 +17,7 @@ import (
 // Autovacuum would analyze it within a minute or so, where it runs, but it
 // may be switched off or slowed by the server's configuration, and a
 // dashboard should not wait for it. So after a batch the workers apply
-// autovacuum's own rule (PostgreSQL's defaults) to the record tables
+// autovacuum's own rule (PostgreSQL's defaults, or the table's settings) to the record tables
 // themselves: a table with more than 50 + 10% changed rows since its last
 // analyze is analyzed; one with more than 1,000 + 20% inserted or dead rows
 // since its last vacuum is vacuumed too, which also lets counts use
