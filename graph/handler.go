@@ -87,7 +87,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 
 	srv := handler.New(es)
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(opts.MaxTokens)
 	srv.Use(extension.Introspection{})

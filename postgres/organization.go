@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -21,19 +23,36 @@ var _ hub.OrganizationService = (*OrganizationService)(nil)
 const orgColumns = `o.id, o.name_kk, o.name_ru, o.name_en, o.bin, o.kind, o.region_code, o.directions, o.website,
 	o.contact_email, o.contact_phone, o.founded, o.volunteer_count, o.created_at, o.updated_at, o.deleted_at`
 
+// organizationScan is scanOrganization's pooled scratch (see projectScan).
+type organizationScan struct {
+	kk, ru, en, bin, region, website, email, phone pgtype.Text
+	founded                                        pgtype.Date
+	volunteers                                     pgtype.Int4
+	deleted                                        pgtype.Timestamptz
+	dest                                           []any
+}
+
+var organizationScans = sync.Pool{New: func() any { return new(organizationScan) }}
+
+// organizationOptionals holds an organization's nullable values.
+type organizationOptionals struct {
+	founded, deleted time.Time
+	volunteers       int
+}
+
 func scanOrganization(row pgx.Row, extra ...any) (*hub.Organization, error) {
-	var o hub.Organization
-	var kk, ru, en, bin, region, website, email, phone pgtype.Text // see scanProject
-	var founded pgtype.Date
-	var volunteers pgtype.Int4
-	var deleted pgtype.Timestamptz
-	err := row.Scan(append([]any{&o.ID, &kk, &ru, &en, &bin, &o.Kind, &region, &o.Directions, &website,
-		&email, &phone, &founded, &volunteers, &o.CreatedAt, &o.UpdatedAt, &deleted}, extra...)...)
-	o.Name = hub.LocalizedText{KK: kk.String, RU: ru.String, EN: en.String}
-	o.BIN, o.RegionCode, o.Website, o.ContactEmail, o.ContactPhone = bin.String, region.String, website.String, email.String, phone.String
-	o.Founded, o.VolunteerCount = valid(founded.Time, founded.Valid), valid(int(volunteers.Int32), volunteers.Valid)
-	o.DeletedAt = valid(deleted.Time, deleted.Valid)
-	return &o, err
+	s := organizationScans.Get().(*organizationScan)
+	defer func() { clear(s.dest); organizationScans.Put(s) }()
+	o := new(hub.Organization)
+	s.dest = append(append(s.dest[:0], &o.ID, &s.kk, &s.ru, &s.en, &s.bin, &o.Kind, &s.region, &o.Directions, &s.website,
+		&s.email, &s.phone, &s.founded, &s.volunteers, &o.CreatedAt, &o.UpdatedAt, &s.deleted), extra...)
+	err := row.Scan(s.dest...)
+	o.Name = hub.LocalizedText{KK: s.kk.String, RU: s.ru.String, EN: s.en.String}
+	o.BIN, o.RegionCode, o.Website, o.ContactEmail, o.ContactPhone = s.bin.String, s.region.String, s.website.String, s.email.String, s.phone.String
+	opt := new(organizationOptionals)
+	o.Founded, o.DeletedAt = set(&opt.founded, s.founded.Time, s.founded.Valid), set(&opt.deleted, s.deleted.Time, s.deleted.Valid)
+	o.VolunteerCount = set(&opt.volunteers, int(s.volunteers.Int32), s.volunteers.Valid)
+	return o, err
 }
 
 // FindOrganizationsByIDs returns the live organizations among ids.

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -20,18 +22,37 @@ var _ hub.ParticipationService = (*ParticipationService)(nil)
 const participationColumns = `pa.id, pa.volunteer_id, pa.project_id, pa.role, pa.hours, pa.start_date, pa.end_date,
 	pa.created_at, pa.updated_at`
 
+// participationScan is scanParticipation's pooled scratch (see projectScan).
+type participationScan struct {
+	role               pgtype.Text
+	volunteer, project pgtype.Int8
+	hours              pgtype.Float8
+	start, end         pgtype.Date
+	dest               []any
+}
+
+var participationScans = sync.Pool{New: func() any { return new(participationScan) }}
+
+// participationOptionals holds a participation's nullable values.
+type participationOptionals struct {
+	volunteer, project int64
+	hours              float64
+	start, end         time.Time
+}
+
 func scanParticipation(row pgx.Row, extra ...any) (*hub.Participation, error) {
-	var p hub.Participation
-	var role pgtype.Text // see scanProject
-	var volunteer, project pgtype.Int8
-	var hours pgtype.Float8
-	var start, end pgtype.Date
-	err := row.Scan(append([]any{&p.ID, &volunteer, &project, &role, &hours, &start, &end,
-		&p.CreatedAt, &p.UpdatedAt}, extra...)...)
-	p.Role = role.String
-	p.VolunteerID, p.ProjectID = valid(volunteer.Int64, volunteer.Valid), valid(project.Int64, project.Valid)
-	p.Hours, p.StartDate, p.EndDate = valid(hours.Float64, hours.Valid), valid(start.Time, start.Valid), valid(end.Time, end.Valid)
-	return &p, err
+	s := participationScans.Get().(*participationScan)
+	defer func() { clear(s.dest); participationScans.Put(s) }()
+	p := new(hub.Participation)
+	s.dest = append(append(s.dest[:0], &p.ID, &s.volunteer, &s.project, &s.role, &s.hours, &s.start, &s.end,
+		&p.CreatedAt, &p.UpdatedAt), extra...)
+	err := row.Scan(s.dest...)
+	p.Role = s.role.String
+	o := new(participationOptionals)
+	p.VolunteerID, p.ProjectID = set(&o.volunteer, s.volunteer.Int64, s.volunteer.Valid), set(&o.project, s.project.Int64, s.project.Valid)
+	p.Hours = set(&o.hours, s.hours.Float64, s.hours.Valid)
+	p.StartDate, p.EndDate = set(&o.start, s.start.Time, s.start.Valid), set(&o.end, s.end.Time, s.end.Valid)
+	return p, err
 }
 
 // Participations list newest first.

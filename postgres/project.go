@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -36,30 +38,64 @@ func projectCols(ctx context.Context) string {
 	return projectColumns
 }
 
+// projectScan is scanProject's scratch: the pgtype values a row scans
+// into and the destinations that point at them, kept in a pool so that a
+// list of hundreds of projects does not allocate each value of each row.
+type projectScan struct {
+	tkk, tru, ten, dkk, dru, den, locality, grant, url pgtype.Text
+	org, grantKZT                                      pgtype.Int8
+	lat, lon, hours                                    pgtype.Float8
+	start, end                                         pgtype.Date
+	needed, engaged, beneficiaries                     pgtype.Int4
+	deleted                                            pgtype.Timestamptz
+	dest                                               []any
+}
+
+var projectScans = sync.Pool{New: func() any { return new(projectScan) }}
+
+// projectOptionals holds a project's nullable values, one allocation for
+// all of them; the project points into it.
+type projectOptionals struct {
+	org, grantKZT                  int64
+	lat, lon, hours                float64
+	start, end, deleted            time.Time
+	needed, engaged, beneficiaries int
+}
+
 func scanProject(row pgx.Row, extra ...any) (*hub.Project, error) {
 	// pgx fills a **T through reflection, a cost per value that shows in
 	// lists of hundreds of projects; pgtype values scan directly.
-	var p hub.Project
-	var tkk, tru, ten, dkk, dru, den, locality, grant, url pgtype.Text
-	var org, grantKZT pgtype.Int8
-	var lat, lon, hours pgtype.Float8
-	var start, end pgtype.Date
-	var needed, engaged, beneficiaries pgtype.Int4
-	var deleted pgtype.Timestamptz
-	err := row.Scan(append([]any{&p.ID, &org, &tkk, &tru, &ten, &dkk, &dru,
-		&den, &p.RegionCode, &locality, &lat, &lon, &p.Directions, &p.Status, &start, &end,
-		&needed, &engaged, &hours, &beneficiaries, &grant,
-		&grantKZT, &p.Tags, &url, &p.CreatedAt, &p.UpdatedAt, &deleted}, extra...)...)
-	p.Title = hub.LocalizedText{KK: tkk.String, RU: tru.String, EN: ten.String}
-	p.Description = hub.LocalizedText{KK: dkk.String, RU: dru.String, EN: den.String}
-	p.Locality, p.GrantProgramme, p.URL = locality.String, grant.String, url.String
-	p.OrganizationID, p.GrantAmountKZT = valid(org.Int64, org.Valid), valid(grantKZT.Int64, grantKZT.Valid)
-	p.Lat, p.Lon, p.VolunteerHours = valid(lat.Float64, lat.Valid), valid(lon.Float64, lon.Valid), valid(hours.Float64, hours.Valid)
-	p.StartDate, p.EndDate = valid(start.Time, start.Valid), valid(end.Time, end.Valid)
-	p.VolunteersNeeded, p.VolunteersEngaged = valid(int(needed.Int32), needed.Valid), valid(int(engaged.Int32), engaged.Valid)
-	p.Beneficiaries = valid(int(beneficiaries.Int32), beneficiaries.Valid)
-	p.DeletedAt = valid(deleted.Time, deleted.Valid)
-	return &p, err
+	s := projectScans.Get().(*projectScan)
+	defer func() { clear(s.dest); projectScans.Put(s) }()
+	p := new(hub.Project)
+	s.dest = append(append(s.dest[:0], &p.ID, &s.org, &s.tkk, &s.tru, &s.ten, &s.dkk, &s.dru,
+		&s.den, &p.RegionCode, &s.locality, &s.lat, &s.lon, &p.Directions, &p.Status, &s.start, &s.end,
+		&s.needed, &s.engaged, &s.hours, &s.beneficiaries, &s.grant,
+		&s.grantKZT, &p.Tags, &s.url, &p.CreatedAt, &p.UpdatedAt, &s.deleted), extra...)
+	err := row.Scan(s.dest...)
+	p.Title = hub.LocalizedText{KK: s.tkk.String, RU: s.tru.String, EN: s.ten.String}
+	p.Description = hub.LocalizedText{KK: s.dkk.String, RU: s.dru.String, EN: s.den.String}
+	p.Locality, p.GrantProgramme, p.URL = s.locality.String, s.grant.String, s.url.String
+	o := new(projectOptionals)
+	p.OrganizationID, p.GrantAmountKZT = set(&o.org, s.org.Int64, s.org.Valid), set(&o.grantKZT, s.grantKZT.Int64, s.grantKZT.Valid)
+	p.Lat, p.Lon = set(&o.lat, s.lat.Float64, s.lat.Valid), set(&o.lon, s.lon.Float64, s.lon.Valid)
+	p.VolunteerHours = set(&o.hours, s.hours.Float64, s.hours.Valid)
+	p.StartDate, p.EndDate = set(&o.start, s.start.Time, s.start.Valid), set(&o.end, s.end.Time, s.end.Valid)
+	p.VolunteersNeeded = set(&o.needed, int(s.needed.Int32), s.needed.Valid)
+	p.VolunteersEngaged = set(&o.engaged, int(s.engaged.Int32), s.engaged.Valid)
+	p.Beneficiaries = set(&o.beneficiaries, int(s.beneficiaries.Int32), s.beneficiaries.Valid)
+	p.DeletedAt = set(&o.deleted, s.deleted.Time, s.deleted.Valid)
+	return p, err
+}
+
+// set stores v in *dst and returns dst when ok, else nil: valid without an
+// allocation of its own, for values kept together in one.
+func set[T any](dst *T, v T, ok bool) *T {
+	if !ok {
+		return nil
+	}
+	*dst = v
+	return dst
 }
 
 // valid returns &v when ok, else nil: a nullable column scanned into a
