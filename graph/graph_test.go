@@ -33,6 +33,12 @@ type env struct {
 // presenter) on a fresh database whose statements are counted.
 func setup(t *testing.T) *env {
 	t.Helper()
+	return setupWith(t, func(*postgres.DB, *graph.HandlerOptions) {})
+}
+
+// setupWith is setup with the handler's options changed by opt.
+func setupWith(t *testing.T, opt func(*postgres.DB, *graph.HandlerOptions)) *env {
+	t.Helper()
 	counter := &testutil.StatementCounter{}
 	db := testutil.NewDBWith(t, func(db *postgres.DB) { db.Tracer = counter })
 	r, engine := testutil.Resolver(t, db, func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) })
@@ -42,7 +48,8 @@ func setup(t *testing.T) *env {
 	// The loaders keep the default wait of 1 ms: prefetch answers each
 	// level with one batch, whatever the timing, so the statement counts
 	// below hold under the race detector on a loaded machine too.
-	opts := graph.HandlerOptions{}
+	opts := graph.HandlerOptions{ResponseCacheBytes: -1} // statement counts are of the query's own work
+	opt(db, &opts)
 	gql := graph.NewHandler(r, slog.New(slog.DiscardHandler), opts)
 	h := graph.WithPrincipal(auth, nil, slog.New(slog.DiscardHandler), gql)
 	return &env{client: client.New(h), admin: client.New(asAdmin(gql)), counter: counter, seed: testutil.NewSeeder(t, db, "test-platform"), db: db, indexer: ix, r: r}

@@ -48,7 +48,17 @@ type HandlerOptions struct {
 
 	// RateLimiter limits requests per caller; nil means no rate limits.
 	RateLimiter *ratelimit.Limiter
+
+	// Versions tells the data version public answers are cached under
+	// (respcache.go); nil means no response cache.
+	Versions DataVersioner
+	// ResponseCacheBytes bounds the cached answers; 0 means
+	// DefaultResponseCacheBytes, negative means no response cache.
+	ResponseCacheBytes int
 }
+
+// DefaultResponseCacheBytes is the default size of the response cache.
+const DefaultResponseCacheBytes = 32 << 20
 
 func (o *HandlerOptions) defaults() {
 	def := func(v *int, d int) {
@@ -68,6 +78,9 @@ func (o *HandlerOptions) defaults() {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.ResponseCacheBytes == 0 {
+		o.ResponseCacheBytes = DefaultResponseCacheBytes
 	}
 	if o.PersistedTTL == 0 {
 		o.PersistedTTL = DefaultPersistedTTL
@@ -105,6 +118,9 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.Use(extension.FixedComplexityLimit(opts.MaxCost, complexityOptions(es.Schema())...))
 	srv.Use(persistCommit{cache: apq})
 	srv.Use(projection{})
+	if c := newResponseCache(opts.Versions, opts.ResponseCacheBytes); c != nil {
+		srv.Use(c)
+	}
 	srv.SetErrorPresenter(errorPresenter(log))
 	srv.SetRecoverFunc(recoverFunc(log))
 

@@ -90,3 +90,19 @@ func (db *DB) counts() *countCache {
 	db.countsOnce.Do(func() { db.countCache = newCountCache() })
 	return db.countCache
 }
+
+// dataVersionSQL is the records' fingerprint and the current statistics
+// build, read in one snapshot.
+const dataVersionSQL = `SELECT (` + fingerprintSQL + `) || '/' ||
+	coalesce((SELECT id::text || ':' || (extract(epoch FROM as_of) * 1000000)::bigint::text FROM stat_builds WHERE is_current), '-')`
+
+// DataVersion returns a token that changes with every committed write of
+// records, memberships, provenance, indicators and sources (the count
+// fingerprint) and with every change of the current statistics build or
+// its asOf: what the public answers of the API read. The GraphQL response
+// cache keys answers with it (graph/respcache.go).
+func (db *DB) DataVersion(ctx context.Context) (string, error) {
+	var v string
+	err := db.Pool.QueryRow(ctx, dataVersionSQL).Scan(&v)
+	return v, err
+}

@@ -26,10 +26,15 @@ func (m *Main) graphOptions() graph.HandlerOptions {
 	}
 	m.apiRedis = rdb
 	c := m.Config
+	cacheBytes := c.ResponseCache << 20
+	if cacheBytes == 0 {
+		cacheBytes = -1 // HUB_RESPONSE_CACHE_MB=0: none
+	}
 	return graph.HandlerOptions{
 		MaxCost: c.MaxCost, MaxDepth: c.MaxDepth, MaxFields: c.MaxFields, MaxTokens: c.MaxTokens,
 		MaxBodyBytes: c.MaxBodyBytes, Timeout: c.QueryTimeout,
 		Redis: rdb, PersistedTTL: c.PersistedTTL, PersistedOnly: c.PersistedOnly,
 		RateLimiter: ratelimit.New(rdb, c.RateLimits, c.TrustedProxies, m.Log.With("component", "ratelimit")),
+		Versions:    m.DB, ResponseCacheBytes: cacheBytes,
 	}
 }

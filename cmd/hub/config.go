@@ -50,6 +50,7 @@ type Config struct {
 	TrustedProxies []netip.Prefix  // HUB_TRUSTED_PROXIES: whose X-Forwarded-For names the client
 	PersistedOnly  bool            // HUB_PERSISTED_QUERIES_ONLY: anonymous callers run persisted queries only
 	PersistedTTL   time.Duration   // HUB_PERSISTED_QUERY_TTL: how long an unused persisted query is kept
+	ResponseCache  int             // HUB_RESPONSE_CACHE_MB: MiB of cached public answers; 0 turns the cache off
 }
 
 // configVars documents every variable for `hub help` and the README.
@@ -84,6 +85,7 @@ var configVars = [][3]string{
 	{"HUB_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the load balancers in front of the hub; only from them is X-Forwarded-For believed to name the client"},
 	{"HUB_PERSISTED_QUERIES_ONLY", "false", "true: callers without an API key may run only persisted queries (APQ hashes registered by a client with a key)"},
 	{"HUB_PERSISTED_QUERY_TTL", "720h", "how long a persisted query is kept in Redis after its last use"},
+	{"HUB_RESPONSE_CACHE_MB", strconv.Itoa(graph.DefaultResponseCacheBytes >> 20), "MiB of GraphQL answers to public questions (records and statistics, asked without access to people) kept per process and served again until a committed write or a statistics change makes them stale; 0 turns the cache off"},
 }
 
 // LoadConfig reads the configuration from getenv, applying defaults.
@@ -203,6 +205,9 @@ func (c Config) Validate() error {
 	if c.QueryTimeout < 100*time.Millisecond || c.QueryTimeout > 100*time.Second {
 		return fmt.Errorf("HUB_QUERY_TIMEOUT must be between 100ms and 100s, got %s", c.QueryTimeout)
 	}
+	if c.ResponseCache < 0 || c.ResponseCache > 4096 {
+		return fmt.Errorf("HUB_RESPONSE_CACHE_MB must be between 0 (no cache) and 4096, got %d", c.ResponseCache)
+	}
 	if c.PersistedTTL < time.Minute {
 		return fmt.Errorf("HUB_PERSISTED_QUERY_TTL must be at least 1m, got %s", c.PersistedTTL)
 	}
@@ -214,7 +219,8 @@ func (c *Config) loadLimits(get func(string) string) error {
 	ints := []struct {
 		name string
 		dst  *int
-	}{{"HUB_MAX_COST", &c.MaxCost}, {"HUB_MAX_DEPTH", &c.MaxDepth}, {"HUB_MAX_FIELDS", &c.MaxFields}, {"HUB_MAX_TOKENS", &c.MaxTokens}}
+	}{{"HUB_MAX_COST", &c.MaxCost}, {"HUB_MAX_DEPTH", &c.MaxDepth}, {"HUB_MAX_FIELDS", &c.MaxFields}, {"HUB_MAX_TOKENS", &c.MaxTokens},
+		{"HUB_RESPONSE_CACHE_MB", &c.ResponseCache}}
 	for _, v := range ints {
 		n, err := strconv.Atoi(get(v.name))
 		if err != nil {

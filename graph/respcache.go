@@ -1,0 +1,172 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"slices"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	hub "github.com/birgemiz/hub"
+)
+
+// The response cache.
+//
+// A national dashboard asks the same few questions again and again, from
+// many screens, while the data changes only when a feed is applied. gqlgen
+// executes every field of every answer anew: for 50 organizations with 10
+// projects each that is most of the request's CPU (BENCHMARKS.md). So an
+// answer to a public question is kept, and served again while nothing it
+// reads has changed:
+//
+//   - Only queries whose root fields all read public records or statistics
+//     (cacheableRoots), asked by callers who may not read records of people
+//     (anonymous, researcher and dashboard keys). Admin and platform reads
+//     of people are logged per read (personal.go) and are never cached.
+//   - The key is the query text, the operation name, the variables and the
+//     caller's role; the answer is valid for the data version (DataVersion:
+//     the fingerprint of every committed record write and the current
+//     statistics build with its asOf) read before the query ran. A write
+//     committed while it ran changes the version, so the next request runs
+//     the query again: an answer is never older than the version it is
+//     served for.
+//   - Answers with errors are not kept, nor answers larger than a quarter
+//     of the cache.
+//
+// Each process keeps its own cache; replicas read the same version. Search
+// is not cached here: the embedded index follows the database by its own
+// log, and the engine answers in a few milliseconds.
+
+// cacheableRoots are the root fields whose answers depend only on the data
+// version and the caller's role.
+var cacheableRoots = []string{"__typename", "directions", "indicators", "node", "nodes", "organization",
+	"organizations", "project", "projects", "region", "regions", "statistics"}
+
+// DataVersioner tells the version of the data public answers read
+// (postgres.DB.DataVersion).
+type DataVersioner interface {
+	DataVersion(ctx context.Context) (string, error)
+}
+
+type responseCache struct {
+	versions DataVersioner
+	maxBytes int
+
+	mu      sync.Mutex
+	entries *lru.Cache[[sha256.Size]byte, cachedResponse]
+	bytes   int
+}
+
+type cachedResponse struct {
+	version string
+	data    []byte
+}
+
+var _ interface {
+	graphql.OperationInterceptor
+	graphql.HandlerExtension
+} = (*responseCache)(nil)
+
+// newResponseCache returns a cache of up to maxBytes of answers, or nil
+// when maxBytes or versions say there is to be none.
+func newResponseCache(versions DataVersioner, maxBytes int) *responseCache {
+	if versions == nil || maxBytes <= 0 {
+		return nil
+	}
+	c := &responseCache{versions: versions, maxBytes: maxBytes}
+	entries, err := lru.NewWithEvict(1<<20, func(_ [sha256.Size]byte, r cachedResponse) { c.bytes -= len(r.data) })
+	if err != nil {
+		panic(err) // only for a size ≤ 0
+	}
+	c.entries = entries
+	return c
+}
+
+func (*responseCache) ExtensionName() string                   { return "ResponseCache" }
+func (*responseCache) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (c *responseCache) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	key, ok := cacheKey(ctx, oc)
+	if !ok {
+		return next(ctx)
+	}
+	version, err := c.versions.DataVersion(ctx)
+	if err != nil {
+		return next(ctx) // the question is still answered, uncached
+	}
+	c.mu.Lock()
+	hit, found := c.entries.Get(key)
+	c.mu.Unlock()
+	if found && hit.version == version {
+		return once(&graphql.Response{Data: hit.data})
+	}
+	h := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		resp := h(ctx)
+		if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && len(resp.Data) > 0 {
+			c.add(key, cachedResponse{version: version, data: slices.Clone([]byte(resp.Data))})
+		}
+		return resp
+	}
+}
+
+func (c *responseCache) add(key [sha256.Size]byte, r cachedResponse) {
+	if len(r.data) > c.maxBytes/4 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries.Peek(key); ok {
+		c.entries.Remove(key) // its size leaves c.bytes through the evict callback
+	}
+	c.entries.Add(key, r)
+	c.bytes += len(r.data)
+	for c.bytes > c.maxBytes {
+		c.entries.RemoveOldest()
+	}
+}
+
+// cacheKey returns the key of an operation the cache may answer.
+func cacheKey(ctx context.Context, oc *graphql.OperationContext) (key [sha256.Size]byte, ok bool) {
+	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		return key, false
+	}
+	p := hub.PrincipalFrom(ctx)
+	if _, err := p.PeopleScope(); err == nil || p.Role == hub.RolePlatform {
+		return key, false
+	}
+	for _, sel := range oc.Operation.SelectionSet {
+		f, isField := sel.(*ast.Field)
+		if !isField || !slices.Contains(cacheableRoots, f.Name) {
+			return key, false
+		}
+	}
+	vars, err := json.Marshal(oc.Variables) // maps marshal with sorted keys
+	if err != nil {
+		return key, false
+	}
+	h := sha256.New()
+	for _, part := range []string{oc.RawQuery, oc.OperationName, string(vars), string(p.Role)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Sum(key[:0])
+	return key, true
+}
+
+// once answers r, then nothing: a query's response handler.
+func once(r *graphql.Response) graphql.ResponseHandler {
+	done := false
+	return func(context.Context) *graphql.Response {
+		if done {
+			return nil
+		}
+		done = true
+		return r
+	}
+}
