@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -20,6 +21,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/collector"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Bleve is the embedded engine: a Bleve index on local disk under dir.
@@ -35,6 +37,21 @@ type Bleve struct {
 	buffers  chan *rankBuffers // a few kept between searches: each is as long as the index
 	gen      string
 	building bleve.Index // a rebuild in progress also receives writes
+
+	// Answers are kept per query and served while the index is unchanged:
+	// changes counts the writes and swaps, bumped once each is visible to
+	// new searches; an answer is kept under the count read before it ran.
+	changes atomic.Uint64
+	answers *lru.Cache[string, cachedAnswer]
+}
+
+// cachedAnswers bounds the kept answers: a page of hits and the facets,
+// a few kilobytes each.
+const cachedAnswers = 1024
+
+type cachedAnswer struct {
+	changes uint64
+	result  *Result
 }
 
 var _ Engine = (*Bleve)(nil)
@@ -78,7 +95,11 @@ func OpenBleve(dir string) (*Bleve, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("search index directory %s (HUB_DATA_DIR): %w", dir, err)
 	}
-	e := &Bleve{dir: dir, facets: newFacetColumns(), buffers: make(chan *rankBuffers, 4)}
+	answers, err := lru.New[string, cachedAnswer](cachedAnswers)
+	if err != nil {
+		return nil, err
+	}
+	e := &Bleve{dir: dir, facets: newFacetColumns(), buffers: make(chan *rankBuffers, 4), answers: answers}
 	cur, err := os.ReadFile(filepath.Join(dir, "current"))
 	if err == nil {
 		e.gen = strings.TrimSpace(string(cur))
@@ -257,6 +278,7 @@ func (e *Bleve) Delete(ctx context.Context, ids []string) error {
 func (e *Bleve) write(fn func(bleve.Index) error) error {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	defer e.changes.Add(1) // after the write, failed or not (part of it may be in)
 	if err := fn(e.idx); err != nil {
 		return fmt.Errorf("search index write: %w", err)
 	}
@@ -271,8 +293,22 @@ func (e *Bleve) write(fn func(bleve.Index) error) error {
 	return nil
 }
 
-// Search implements Engine.
+// Search implements Engine. A query asked again of an unchanged index is
+// answered from the answers kept; the result is shared, not to be changed.
 func (e *Bleve) Search(ctx context.Context, q Query) (*Result, error) {
+	key := fmt.Sprintf("%#v", q)
+	changes := e.changes.Load()
+	if a, ok := e.answers.Get(key); ok && a.changes == changes {
+		return a.result, nil
+	}
+	res, err := e.search(ctx, q)
+	if err == nil {
+		e.answers.Add(key, cachedAnswer{changes: changes, result: res})
+	}
+	return res, err
+}
+
+func (e *Bleve) search(ctx context.Context, q Query) (*Result, error) {
 	terms, err := ParseQuery(q.Text)
 	if err != nil {
 		return nil, err
@@ -510,6 +546,7 @@ func (e *Bleve) Rebuild(ctx context.Context, fill func(ctx context.Context, put 
 	}
 	old, oldGen := e.idx, e.gen
 	e.idx, e.gen, e.facets = idx, gen, facets
+	e.changes.Add(1)
 	e.mu.Unlock()
 	old.Close()
 	_ = os.RemoveAll(filepath.Join(e.dir, oldGen))

@@ -325,3 +325,54 @@ func indexRandom(t *testing.T, r *rand.Rand, n, batch int) (*Bleve, []Document) 
 	}
 	return e, docs
 }
+
+// A query asked again of an unchanged index gets the answer kept; after
+// an upsert, a delete or a rebuild it is answered anew.
+func TestBleveAnswersKeptUntilTheIndexChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, docs := indexRandom(t, rand.New(rand.NewPCG(7, 7)), 200, 50)
+	q := Query{Text: "жоба", Types: []DocType{TypeProject}, Facets: []Facet{FacetRegion}, Limit: 5}
+	first, err := e.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := e.Search(ctx, q); again != first {
+		t.Error("the same query of an unchanged index was answered anew")
+	}
+	other := q
+	other.Limit = 6
+	if o, _ := e.Search(ctx, other); o == first {
+		t.Error("another query got the first one's answer")
+	}
+	total := first.Total
+
+	d := docs[0]
+	d.ID, d.RecordID, d.Titles = DocID(TypeProject, 100000), 100000, []string{"жоба жоба жоба"}
+	if err := e.Upsert(ctx, []Document{d}); err != nil {
+		t.Fatal(err)
+	}
+	afterUpsert, err := e.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if afterUpsert.Total != total+1 {
+		t.Errorf("after an upsert: total %d, want %d", afterUpsert.Total, total+1)
+	}
+	if err := e.Delete(ctx, []string{d.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if afterDelete, _ := e.Search(ctx, q); afterDelete.Total != total {
+		t.Errorf("after a delete: total %d, want %d", afterDelete.Total, total)
+	}
+	if err := e.Rebuild(ctx, func(ctx context.Context, put func([]Document) error) error { return put(docs[:10]) }); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt, err := e.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := bleveSearch(t, e, q); rebuilt.Total != want.Total || rebuilt.Total >= total {
+		t.Errorf("after a rebuild with 10 documents: total %d, Bleve's %d (before %d)", rebuilt.Total, want.Total, total)
+	}
+}
