@@ -38,8 +38,9 @@ import (
 //     of the cache.
 //
 // Each process keeps its own cache; replicas read the same version. Search
-// is not cached here: the embedded index follows the database by its own
-// log, and the engine answers in a few milliseconds.
+// is not cached here: the index follows the database by its own log, so
+// the embedded engine keeps its answers itself, per index change
+// (search/bleve.go).
 
 // cacheableRoots are the root fields whose answers depend only on the data
 // version and the caller's role.
@@ -56,7 +57,7 @@ type responseCache struct {
 	versions DataVersioner
 	maxBytes int
 
-	mu      sync.Mutex
+	mu      sync.Mutex // serializes additions, so that bytes stays the entries' size
 	entries *lru.Cache[[sha256.Size]byte, cachedResponse]
 	bytes   int
 }
@@ -99,11 +100,8 @@ func (c *responseCache) InterceptOperation(ctx context.Context, next graphql.Ope
 	if err != nil {
 		return next(ctx) // the question is still answered, uncached
 	}
-	c.mu.Lock()
-	hit, found := c.entries.Get(key)
-	c.mu.Unlock()
-	if found && hit.version == version {
-		return once(&graphql.Response{Data: hit.data})
+	if hit, found := c.entries.Get(key); found && hit.version == version {
+		return graphql.OneShot(&graphql.Response{Data: hit.data})
 	}
 	h := next(ctx)
 	return func(ctx context.Context) *graphql.Response {
@@ -121,9 +119,7 @@ func (c *responseCache) add(key [sha256.Size]byte, r cachedResponse) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries.Peek(key); ok {
-		c.entries.Remove(key) // its size leaves c.bytes through the evict callback
-	}
+	c.entries.Remove(key) // an older answer's size leaves c.bytes through the evict callback
 	c.entries.Add(key, r)
 	c.bytes += len(r.data)
 	for c.bytes > c.maxBytes {
@@ -157,16 +153,4 @@ func cacheKey(ctx context.Context, oc *graphql.OperationContext) (key [sha256.Si
 	}
 	h.Sum(key[:0])
 	return key, true
-}
-
-// once answers r, then nothing: a query's response handler.
-func once(r *graphql.Response) graphql.ResponseHandler {
-	done := false
-	return func(context.Context) *graphql.Response {
-		if done {
-			return nil
-		}
-		done = true
-		return r
-	}
 }

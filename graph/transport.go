@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -121,15 +122,13 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 	if len(data) == 0 {
 		data = []byte("null")
 	}
-	head := make([]byte, 0, len(errs)+20)
-	head = append(head, '{')
+	head := []byte(`{"data":`)
 	if errs != nil {
-		head = append(append(append(head, `"errors":`...), errs...), ',')
+		head = slices.Concat([]byte(`{"errors":`), errs, []byte(`,"data":`))
 	}
-	head = append(head, `"data":`...)
-	tail := append(append([]byte(nil), ext...), '}')
+	tail := []byte("}")
 	if ext != nil {
-		tail = append([]byte(`,"extensions":`), tail...)
+		tail = slices.Concat([]byte(`,"extensions":`), ext, tail)
 	}
 	// Three writes into the response's buffer: the data is not copied.
 	for _, part := range [][]byte{head, data, tail} {
