@@ -118,7 +118,7 @@ func NewHandler(r *Resolver, log *slog.Logger, opts HandlerOptions) http.Handler
 	srv.Use(extension.FixedComplexityLimit(opts.MaxCost, complexityOptions(es.Schema())...))
 	srv.Use(persistCommit{cache: apq})
 	srv.Use(projection{})
-	if c := newResponseCache(opts.Versions, opts.ResponseCacheBytes); c != nil {
+	if c := newResponseCache(opts.Versions, r.SearchService, opts.ResponseCacheBytes); c != nil {
 		srv.Use(c)
 	}
 	srv.SetErrorPresenter(errorPresenter(log))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	hub "github.com/birgemiz/hub"
+	"github.com/birgemiz/hub/search"
 )
 
 // The response cache.
@@ -37,10 +39,13 @@ import (
 //   - Answers with errors are not kept, nor answers larger than a quarter
 //     of the cache.
 //
-// Each process keeps its own cache; replicas read the same version. Search
-// is not cached here: the index follows the database by its own log, so
-// the embedded engine keeps its answers itself, per index change
-// (search/bleve.go).
+//   - A search answer also reads the search index, which follows the
+//     database by its own log: it is kept only where the engine counts its
+//     changes (search.ChangeCounter: the embedded engine, whose index is
+//     this process's own), under both versions. With Meilisearch, whose
+//     index other processes write, search is not cached.
+//
+// Each process keeps its own cache; replicas read the same version.
 
 // cacheableRoots are the root fields whose answers depend only on the data
 // version and the caller's role.
@@ -55,6 +60,7 @@ type DataVersioner interface {
 
 type responseCache struct {
 	versions DataVersioner
+	index    search.ChangeCounter // nil: search answers are not kept
 	maxBytes int
 
 	mu      sync.Mutex // serializes additions, so that bytes stays the entries' size
@@ -73,12 +79,14 @@ var _ interface {
 } = (*responseCache)(nil)
 
 // newResponseCache returns a cache of up to maxBytes of answers, or nil
-// when maxBytes or versions say there is to be none.
-func newResponseCache(versions DataVersioner, maxBytes int) *responseCache {
+// when maxBytes or versions say there is to be none. Search answers are
+// kept when searcher counts its index's changes.
+func newResponseCache(versions DataVersioner, searcher Searcher, maxBytes int) *responseCache {
 	if versions == nil || maxBytes <= 0 {
 		return nil
 	}
 	c := &responseCache{versions: versions, maxBytes: maxBytes}
+	c.index, _ = searcher.(search.ChangeCounter)
 	entries, err := lru.NewWithEvict(1<<20, func(_ [sha256.Size]byte, r cachedResponse) { c.bytes -= len(r.data) })
 	if err != nil {
 		panic(err) // only for a size ≤ 0
@@ -92,13 +100,20 @@ func (*responseCache) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (c *responseCache) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	key, ok := cacheKey(ctx, oc)
-	if !ok {
+	key, searches, ok := cacheKey(ctx, oc)
+	if !ok || (searches && c.index == nil) {
 		return next(ctx)
+	}
+	var indexVersion uint64
+	if searches {
+		indexVersion = c.index.Changes()
 	}
 	version, err := c.versions.DataVersion(ctx)
 	if err != nil {
 		return next(ctx) // the question is still answered, uncached
+	}
+	if searches {
+		version += "/" + strconv.FormatUint(indexVersion, 10)
 	}
 	if hit, found := c.entries.Get(key); found && hit.version == version {
 		return graphql.OneShot(&graphql.Response{Data: hit.data})
@@ -127,24 +142,28 @@ func (c *responseCache) add(key [sha256.Size]byte, r cachedResponse) {
 	}
 }
 
-// cacheKey returns the key of an operation the cache may answer.
-func cacheKey(ctx context.Context, oc *graphql.OperationContext) (key [sha256.Size]byte, ok bool) {
+// cacheKey returns the key of an operation the cache may answer, and
+// whether it searches.
+func cacheKey(ctx context.Context, oc *graphql.OperationContext) (key [sha256.Size]byte, searches, ok bool) {
 	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query {
-		return key, false
+		return key, false, false
 	}
 	p := hub.PrincipalFrom(ctx)
 	if _, err := p.PeopleScope(); err == nil || p.Role == hub.RolePlatform {
-		return key, false
+		return key, false, false
 	}
 	for _, sel := range oc.Operation.SelectionSet {
 		f, isField := sel.(*ast.Field)
-		if !isField || !slices.Contains(cacheableRoots, f.Name) {
-			return key, false
+		switch {
+		case isField && f.Name == "search":
+			searches = true
+		case !isField || !slices.Contains(cacheableRoots, f.Name):
+			return key, false, false
 		}
 	}
 	vars, err := json.Marshal(oc.Variables) // maps marshal with sorted keys
 	if err != nil {
-		return key, false
+		return key, false, false
 	}
 	h := sha256.New()
 	for _, part := range []string{oc.RawQuery, oc.OperationName, string(vars), string(p.Role)} {
@@ -152,5 +171,5 @@ func cacheKey(ctx context.Context, oc *graphql.OperationContext) (key [sha256.Si
 		h.Write([]byte{0})
 	}
 	h.Sum(key[:0])
-	return key, true
+	return key, searches, true
 }

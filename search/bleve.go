@@ -54,7 +54,13 @@ type cachedAnswer struct {
 	result  *Result
 }
 
-var _ Engine = (*Bleve)(nil)
+var (
+	_ Engine        = (*Bleve)(nil)
+	_ ChangeCounter = (*Bleve)(nil)
+)
+
+// Changes implements ChangeCounter.
+func (e *Bleve) Changes() uint64 { return e.changes.Load() }
 
 // Field names in the index, shared with the Meilisearch engine.
 const (

@@ -121,6 +121,15 @@ type FacetValue struct {
 
 // Engine is a search engine. Both implementations pass the same
 // behavioural suite (suite_test.go).
+// ChangeCounter is implemented by an engine whose index only this process
+// writes (the embedded engine): Changes returns a count that grows once
+// each write or rebuild is visible to searches, so an answer computed
+// after reading n is at least as new as n. Meilisearch, whose index other
+// processes write, has none.
+type ChangeCounter interface {
+	Changes() uint64
+}
+
 type Engine interface {
 	// Name says which engine this is, for logs and /readyz.
 	Name() string
