@@ -49,7 +49,7 @@ type HandlerOptions struct {
 	// RateLimiter limits requests per caller; nil means no rate limits.
 	RateLimiter *ratelimit.Limiter
 
-	// Versions tells the data version public answers are cached under
+	// Versions tells the data version answers are cached under
 	// (respcache.go); nil means no response cache.
 	Versions DataVersioner
 	// ResponseCacheBytes bounds the cached answers; 0 means

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -109,6 +110,9 @@ type loaders struct {
 	unPlacementsByVolunteer   *loader[int64, []*hub.UNPlacement]
 	provenance                *loader[recordKey, []*hub.Provenance]
 	personal                  *loader[personalKey, *hub.VolunteerPersonal] // logs each read (personal.go)
+	// personalRead is set before the request's first read of personal
+	// parts: the response cache keeps no such answer (respcache.go).
+	personalRead atomic.Bool
 
 	// people is the caller's PeopleScope (the zero scope when it may read
 	// no records of people): every person-level batch reads within it.
@@ -214,7 +218,7 @@ func newLoaders(r *Resolver, wait time.Duration, p hub.Principal) *loaders {
 		}
 		return out
 	})
-	l.personal = newPersonalLoader(r, wait)
+	l.personal = newPersonalLoader(r, wait, &l.personalRead)
 	return l
 }
 

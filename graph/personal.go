@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -176,9 +177,10 @@ func personalKeys(ids []int64, fields string) []personalKey {
 
 // newPersonalLoader loads personal parts for the caller in the context of
 // the batch: one statement per batch, which logs every read before it
-// returns the data.
-func newPersonalLoader(r *Resolver, wait time.Duration) *loader[personalKey, *hub.VolunteerPersonal] {
+// returns the data. It sets read first.
+func newPersonalLoader(r *Resolver, wait time.Duration, read *atomic.Bool) *loader[personalKey, *hub.VolunteerPersonal] {
 	return newLoader(wait, func(ctx context.Context, keys []personalKey) []*dataloader.Result[*hub.VolunteerPersonal] {
+		read.Store(true)
 		reads := make([]hub.PersonalRead, len(keys))
 		for i, k := range keys {
 			reads[i] = k.read()

@@ -22,13 +22,14 @@ import (
 // many screens, while the data changes only when a feed is applied. gqlgen
 // executes every field of every answer anew: for 50 organizations with 10
 // projects each that is most of the request's CPU (BENCHMARKS.md). So an
-// answer to a public question is kept, and served again while nothing it
-// reads has changed:
+// answer is kept, and served again while nothing it reads has changed:
 //
-//   - Only queries whose root fields all read public records or statistics
-//     (cacheableRoots), asked by callers who may not read records of people
-//     (anonymous, researcher and dashboard keys). Admin and platform reads
-//     of people are logged per read (personal.go) and are never cached.
+//   - Only queries whose root fields all read records or statistics
+//     (cacheableRoots; for admin keys also the records of people,
+//     adminRoots), asked by anonymous callers and researcher, dashboard and
+//     admin keys. A platform's reads are scoped to its own source and are
+//     never cached, nor is any answer that read volunteers' personal parts:
+//     each such read is logged (personal.go), so it runs every time.
 //   - The key is the query text, the operation name, the variables and the
 //     caller's role; the answer is valid for the data version (DataVersion:
 //     the fingerprint of every committed record write and the current
@@ -38,7 +39,6 @@ import (
 //     served for.
 //   - Answers with errors are not kept, nor answers larger than a quarter
 //     of the cache.
-//
 //   - A search answer also reads the search index, which follows the
 //     database by its own log: it is kept only where the engine counts its
 //     changes (search.ChangeCounter: the embedded engine, whose index is
@@ -52,7 +52,12 @@ import (
 var cacheableRoots = []string{"__typename", "directions", "indicators", "node", "nodes", "organization",
 	"organizations", "project", "projects", "region", "regions", "statistics"}
 
-// DataVersioner tells the version of the data public answers read
+// adminRoots are the root fields of records of people, which only admins
+// read and whose answers also depend only on the data version (the access
+// log, written by reads, is not among them).
+var adminRoots = []string{"volunteer", "volunteers", "unPlacements"}
+
+// DataVersioner tells the version of the data cached answers read
 // (postgres.DB.DataVersion).
 type DataVersioner interface {
 	DataVersion(ctx context.Context) (string, error)
@@ -121,6 +126,9 @@ func (c *responseCache) InterceptOperation(ctx context.Context, next graphql.Ope
 	h := next(ctx)
 	return func(ctx context.Context) *graphql.Response {
 		resp := h(ctx)
+		if l, ok := ctx.Value(loadersKey{}).(*loaders); !ok || l.personalRead.Load() {
+			return resp
+		}
 		if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && len(resp.Data) > 0 {
 			c.add(key, cachedResponse{version: version, data: slices.Clone([]byte(resp.Data))})
 		}
@@ -149,15 +157,18 @@ func cacheKey(ctx context.Context, oc *graphql.OperationContext) (key [sha256.Si
 		return key, false, false
 	}
 	p := hub.PrincipalFrom(ctx)
-	if _, err := p.PeopleScope(); err == nil || p.Role == hub.RolePlatform {
+	if p.Role == hub.RolePlatform {
 		return key, false, false
 	}
 	for _, sel := range oc.Operation.SelectionSet {
 		f, isField := sel.(*ast.Field)
 		switch {
-		case isField && f.Name == "search":
+		case !isField:
+			return key, false, false
+		case f.Name == "search":
 			searches = true
-		case !isField || !slices.Contains(cacheableRoots, f.Name):
+		case slices.Contains(cacheableRoots, f.Name), p.IsAdmin() && slices.Contains(adminRoots, f.Name):
+		default:
 			return key, false, false
 		}
 	}

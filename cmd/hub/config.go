@@ -50,7 +50,7 @@ type Config struct {
 	TrustedProxies []netip.Prefix  // HUB_TRUSTED_PROXIES: whose X-Forwarded-For names the client
 	PersistedOnly  bool            // HUB_PERSISTED_QUERIES_ONLY: anonymous callers run persisted queries only
 	PersistedTTL   time.Duration   // HUB_PERSISTED_QUERY_TTL: how long an unused persisted query is kept
-	ResponseCache  int             // HUB_RESPONSE_CACHE_MB: MiB of cached public answers; 0 turns the cache off
+	ResponseCache  int             // HUB_RESPONSE_CACHE_MB: MiB of cached answers; 0 turns the cache off
 }
 
 // configVars documents every variable for `hub help` and the README.
@@ -85,7 +85,7 @@ var configVars = [][3]string{
 	{"HUB_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the load balancers in front of the hub; only from them is X-Forwarded-For believed to name the client"},
 	{"HUB_PERSISTED_QUERIES_ONLY", "false", "true: callers without an API key may run only persisted queries (APQ hashes registered by a client with a key)"},
 	{"HUB_PERSISTED_QUERY_TTL", "720h", "how long a persisted query is kept in Redis after its last use"},
-	{"HUB_RESPONSE_CACHE_MB", strconv.Itoa(graph.DefaultResponseCacheBytes >> 20), "MiB of GraphQL answers to public questions (records and statistics, asked without access to people) kept per process and served again until a committed write or a statistics change makes them stale; 0 turns the cache off"},
+	{"HUB_RESPONSE_CACHE_MB", strconv.Itoa(graph.DefaultResponseCacheBytes >> 20), "MiB of GraphQL answers (records, statistics and search; never a platform's, nor one that read personal parts) kept per process and served again until a committed write or a statistics change makes them stale; 0 turns the cache off"},
 }
 
 // LoadConfig reads the configuration from getenv, applying defaults.
